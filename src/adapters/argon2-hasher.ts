@@ -1,0 +1,32 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { PasswordHasher } from '../domain/identity/store.js';
+
+/** `Algorithm.Argon2id` (a const enum, which isolated modules cannot read). */
+const ARGON2ID = 2;
+
+/** argon2id password hashes (PHC strings), OWASP parameters by default. */
+export class Argon2Hasher implements PasswordHasher {
+  readonly #options: { algorithm: 2; memoryCost: number; timeCost: number; parallelism: number };
+
+  constructor(options: { memoryKiB: number; iterations: number }) {
+    this.#options = {
+      algorithm: ARGON2ID,
+      memoryCost: options.memoryKiB,
+      timeCost: options.iterations,
+      parallelism: 1,
+    };
+  }
+
+  hash(password: string): Promise<string> {
+    return hash(password, this.#options);
+  }
+
+  async verify(phc: string, password: string): Promise<boolean> {
+    try {
+      return await verify(phc, password);
+    } catch {
+      // A malformed stored hash never authenticates.
+      return false;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { JoseJourneyCodec } from './adapters/jose-journey-codec.js';
+import type { Config } from './config/schema.js';
+import type { Clock } from './core/clock.js';
+import { randomSecret } from './core/tokens.js';
+import { AuthnService } from './domain/authn/authn-service.js';
+import { defaultTrees } from './domain/authn/tree.js';
+import { IdentityService } from './domain/identity/identity-service.js';
+import type { PasswordHasher } from './domain/identity/store.js';
+import { RealmRegistry } from './domain/realms/realm-registry.js';
+import { SessionService } from './domain/sessions/session-service.js';
+import type { Services } from './http/context.js';
+import { notFound, sendError } from './http/crest/reply.js';
+import { createJsonHandler } from './http/json-router.js';
+import { registerHealth } from './http/routes/health.js';
+import type { Stores } from './stores/index.js';
+
+export interface AppOptions {
+  config: Readonly<Config>;
+  clock: Clock;
+  stores: Stores;
+  hasher: PasswordHasher;
+  /** A pino logger or Fastify logger options; `false` for silence (tests). */
+  logger?: FastifyServerOptions['loggerInstance'] | boolean;
+}
+
+export interface App {
+  app: FastifyInstance;
+  services: Services;
+}
+
+/** Wires the layers and returns a Fastify instance that has not started listening. */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config, clock, stores } = options;
+  const realms = new RealmRegistry(config.realms, {
+    maxIdleMinutes: config.session.maxIdleMinutes,
+    maxSessionMinutes: config.session.maxSessionMinutes,
+    allowlist: config.session.allowlist,
+    queryProperties: config.session.queryProperties,
+  });
+  const sessions = new SessionService({
+    store: stores.sessions,
+    clock,
+    updateFrequencySeconds: config.session.latestAccessTimeUpdateFrequencySeconds,
+  });
+  const identities = new IdentityService({ store: stores.identities, hasher: options.hasher, clock });
+  const journeySecret =
+    config.authn.journeySecret ?? (await stores.meta.getOrSet('journeySecret', randomSecret(32)));
+  const codec = new JoseJourneyCodec({
+    secret: journeySecret,
+    clock,
+    maxMinutes: config.authn.journeyMaxMinutes,
+  });
+  const authn = new AuthnService({ realms, identities, sessions, codec, trees: defaultTrees() });
+  const services: Services = { config, clock, realms, sessions, identities, authn };
+
+  const app = Fastify({
+    ...(typeof options.logger === 'object'
+      ? { loggerInstance: options.logger }
+      : { logger: options.logger ?? false }),
+    bodyLimit: config.bodyLimit,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+  });
+  app.decorateRequest('anvil', null as never);
+
+  // Bodies are kept as text: each endpoint parses JSON itself, so that empty bodies, `""` and
+  // malformed JSON get AM's answers rather than the framework's.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) => notFound(request, reply));
+
+  registerHealth(app, services);
+  const handleJson = createJsonHandler(services);
+  app.all(`${config.deploymentPath}/json/*`, handleJson);
+  app.all(`${config.deploymentPath}/json`, handleJson);
+
+  return { app, services };
+}

@@ -1,0 +1,222 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * Every setting Anvil has: its type, default and description in one place. `load.ts` reads it
+ * from a file and `ANVIL_*` variables, `docs/configuration.md` is generated from it
+ * (`npm run docs:config`), and a test keeps that page in step.
+ *
+ * Environment names are derived from the path: `cookie.name` → `ANVIL_COOKIE_NAME`.
+ */
+const minutes = (def: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 525_600, default: def, description });
+
+const RealmSession = Type.Object(
+  {
+    maxIdleMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 525_600,
+        description: 'Max idle time for sessions of this realm.',
+      }),
+    ),
+    maxSessionMinutes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 525_600, description: 'Max session time for this realm.' }),
+    ),
+    allowlist: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Session properties readable and settable over REST in this realm.',
+      }),
+    ),
+    queryProperties: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Session properties returned by getSessionInfo (resource 4.0+) in this realm.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RealmConfig = Type.Object(
+  {
+    path: Type.String({
+      pattern: '^/([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$',
+      description: 'Realm path, e.g. `/alpha` or `/customers/europe`; `/` is the root realm.',
+    }),
+    aliases: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Aliases: bare names usable in URLs, or DNS names that select the realm by Host.',
+      }),
+    ),
+    active: Type.Optional(Type.Boolean({ description: 'An inactive realm refuses authentication.' })),
+    session: Type.Optional(RealmSession),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('development'), Type.Literal('production')], {
+      default: 'development',
+      description:
+        'In `production` Anvil refuses unsafe settings (the time-travel control) and warns about insecure cookies.',
+    }),
+    host: Type.String({
+      default: '127.0.0.1',
+      minLength: 1,
+      description: 'Address to listen on; `0.0.0.0` to accept connections from other machines.',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'Port to listen on (also `PORT`, or `--port`). 0 picks a free port.',
+    }),
+    deploymentPath: Type.String({
+      pattern: '^/[A-Za-z0-9_.-]+$',
+      default: '/am',
+      description: 'Deployment URI: every endpoint lives under `<deploymentPath>/json/…` as in AM.',
+    }),
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Directory of the embedded SQLite database (`anvil.db`, WAL mode).',
+    }),
+    bodyLimit: Type.Integer({
+      minimum: 1024,
+      maximum: 16_777_216,
+      default: 102_400,
+      description: 'Largest request body accepted, in bytes; larger bodies answer 413.',
+    }),
+    serverId: Type.String({
+      pattern: '^[0-9]{2}$',
+      default: '01',
+      description: 'AM server id shown in `amlbcookie`.',
+    }),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info', description: 'Log level; `debug` also logs one line per request.' },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    cookie: Type.Object(
+      {
+        name: Type.String({
+          pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+          default: 'iPlanetDirectoryPro',
+          description:
+            'Session cookie name; the caller token is also read from a request header of this name.',
+        }),
+        domains: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Cookie domains; one `Set-Cookie` per domain, host-only when empty.',
+        }),
+        secure: Type.Boolean({ default: false, description: 'Mark the session cookie `Secure`.' }),
+        httpOnly: Type.Boolean({ default: true, description: 'Mark the session cookie `HttpOnly`.' }),
+        sameSite: Type.Union(
+          [Type.Literal('Lax'), Type.Literal('Strict'), Type.Literal('None'), Type.Literal('off')],
+          { default: 'Lax', description: 'The `SameSite` attribute of the session cookie (`off` omits it).' },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    session: Type.Object(
+      {
+        maxIdleMinutes: minutes(30, 'Default max idle time of a session (AM default 30).'),
+        maxSessionMinutes: minutes(120, 'Default max session time (AM default 120).'),
+        maxCachingMinutes: minutes(3, 'Max caching time reported to clients (AM default 3).'),
+        latestAccessTimeUpdateFrequencySeconds: Type.Integer({
+          minimum: 0,
+          maximum: 3600,
+          default: 60,
+          description:
+            'Latest access time update frequency: an idle reset is recorded only when more than this many seconds passed since the last one (AM 7+ default 60).',
+        }),
+        allowlist: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Default session property allow list (readable and settable over REST).',
+        }),
+        queryProperties: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['AMCtxId'],
+          description: 'Default session properties returned by getSessionInfo at resource 4.0+.',
+        }),
+        sweepIntervalSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 86_400,
+          default: 60,
+          description: 'How often expired sessions are deleted from the store.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    realms: Type.Array(RealmConfig, {
+      default: [{ path: '/alpha' }, { path: '/bravo' }],
+      description:
+        'Realms besides the root. Parents must be listed before children. Environment: a JSON array in `ANVIL_REALMS`.',
+    }),
+    admin: Type.Object(
+      {
+        password: Type.Optional(
+          Type.String({
+            minLength: 8,
+            description:
+              'Password of `amAdmin`, set when the identity store is first created; a random one is printed once otherwise.',
+          }),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    authn: Type.Object(
+      {
+        successUrl: Type.String({
+          minLength: 1,
+          default: '/am/console',
+          description: 'The `successUrl` of a login without a validated `goto`.',
+        }),
+        journeySecret: Type.Optional(
+          Type.String({
+            minLength: 32,
+            description:
+              'Secret that signs `authId` journey tokens. Generated and kept in the store when unset; set the same value on every node of a cluster.',
+          }),
+        ),
+        journeyMaxMinutes: minutes(5, 'Maximum duration of an authentication journey.'),
+        argon2MemoryKiB: Type.Integer({
+          minimum: 1024,
+          maximum: 1_048_576,
+          default: 19_456,
+          description: 'argon2id memory cost for new password hashes (OWASP: 19 MiB).',
+        }),
+        argon2Iterations: Type.Integer({
+          minimum: 1,
+          maximum: 20,
+          default: 2,
+          description: 'argon2id time cost for new password hashes (OWASP: 2).',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    csrf: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            "AM's REST CSRF filter: a non-GET request whose session is in the cookie must carry `X-Requested-With` or `Accept-API-Version`.",
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    shutdownTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 600,
+      default: 10,
+      description: 'How long a shutdown waits for in-flight requests before closing connections.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type RealmSettings = Static<typeof RealmConfig>;

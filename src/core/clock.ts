@@ -1,0 +1,73 @@
+/**
+ * The only place in Anvil that reads wall-clock time. Everything else receives a `Clock`,
+ * reads `now()` once per operation, and so can be driven by a `ManualClock` in tests or moved
+ * forward by the time-travel control.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock that only moves when told to: the basis of every timeout test. */
+export class ManualClock implements Clock {
+  #now: number;
+
+  constructor(start: number | Date = Date.UTC(2026, 0, 1, 9, 0, 0)) {
+    this.#now = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('a clock only moves forward');
+    this.#now += ms;
+  }
+
+  advanceSeconds(seconds: number): void {
+    this.advance(seconds * 1000);
+  }
+
+  advanceMinutes(minutes: number): void {
+    this.advance(minutes * 60_000);
+  }
+}
+
+/**
+ * A clock that runs with the system clock plus an offset that can only grow: the server clock
+ * behind Anvil's time-travel control (off by default).
+ */
+export class OffsetClock implements Clock {
+  #offset = 0;
+  readonly #base: Clock;
+
+  constructor(base: Clock = systemClock) {
+    this.#base = base;
+  }
+
+  now(): number {
+    return this.#base.now() + this.#offset;
+  }
+
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('a clock only moves forward');
+    this.#offset += ms;
+  }
+
+  get offset(): number {
+    return this.#offset;
+  }
+}
+
+/** `yyyy-MM-ddTHH:mm:ssZ`: AM's session timestamp format (no milliseconds). */
+export function isoSeconds(ms: number): string {
+  return `${new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().slice(0, 19)}Z`;
+}
+
+/** `yyyy-MM-ddTHH:mm:ss.SSSZ`: the format of `latestAccessTime` in session query results. */
+export function isoMillis(ms: number): string {
+  return new Date(ms).toISOString();
+}

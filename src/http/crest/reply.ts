@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReplyState } from '../context.js';
+import { crestErrorBody, toWire } from './errors.js';
+
+export const JSON_TYPE = 'application/json; charset=UTF-8';
+const WARNING = '100 CREST "Accept-API-Version should be included in the request."';
+
+/** Writes a JSON answer with CREST's headers (content type, no caching, version, warning). */
+export function sendJson(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  extraHeaders?: Record<string, string>,
+) {
+  const state = reply.request.anvil;
+  reply.code(status);
+  reply.header('content-type', JSON_TYPE);
+  reply.header('cache-control', 'no-cache, no-store, must-revalidate');
+  if (state.contentApiVersion) reply.header('content-api-version', state.contentApiVersion);
+  if (state.warn) reply.header('warning', WARNING);
+  if (extraHeaders) reply.headers(extraHeaders);
+  return reply.send(state.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
+}
+
+/** The single place where any error becomes AM's wire answer. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  const state: ReplyState = request.anvil ?? { pretty: false };
+  request.anvil = state;
+  const { status, body, expected } = toWire(error);
+  if (!expected) request.log.error({ err: error }, 'request failed');
+  if (status === 404 && state.emptyNotFound) {
+    return reply.code(404).header('cache-control', 'no-cache, no-store, must-revalidate').send('');
+  }
+  const wire = state.authV1 ? { errorMessage: body.message, ...(body.detail ? body.detail : {}) } : body;
+  return sendJson(reply, status, wire);
+}
+
+export function notFound(request: FastifyRequest, reply: FastifyReply) {
+  request.anvil ??= { pretty: false };
+  return sendJson(reply, 404, crestErrorBody(404, 'Not Found'));
+}

@@ -1,0 +1,128 @@
+import pino, { type Logger } from 'pino';
+import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { type App, buildApp } from './app.js';
+import type { Config } from './config/schema.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { randomPassword } from './core/tokens.js';
+import { ADMIN_USERNAME } from './domain/identity/identity.js';
+import { createStores, type Stores } from './stores/index.js';
+
+export interface RunningServer extends App {
+  stores: Stores;
+  url: string;
+  /** Drains in-flight requests, stops the sweeper, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Where the generated admin password is announced (stdout by default). */
+  announce?: (line: string) => void;
+}
+
+/** Everything `anvil serve` does: open the store, seed `amAdmin`, listen, sweep, shut down cleanly. */
+export async function startServer(
+  config: Readonly<Config>,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config);
+  const stores = createStores({ kind: 'sqlite', dataDir: config.dataDir });
+  const hasher = new Argon2Hasher({
+    memoryKiB: config.authn.argon2MemoryKiB,
+    iterations: config.authn.argon2Iterations,
+  });
+  let built: App;
+  try {
+    built = await buildApp({ config, clock, stores, hasher, logger });
+    await seedAdmin(built, config, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  const { app, services } = built;
+  if (logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug(
+        {
+          method: request.method,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        'request',
+      );
+    });
+  }
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info(
+    { address, store: stores.description, realms: services.realms.all().map((r) => r.path) },
+    'Anvil is serving',
+  );
+
+  const sweeper = setInterval(() => {
+    void sweep(built, logger);
+  }, config.session.sweepIntervalSeconds * 1000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      await app.close();
+      await stores.close();
+    })();
+    return closing;
+  };
+  return { app, services, stores, url: address, close };
+}
+
+/** On the first boot of an empty identity store: `amAdmin` in the root realm. */
+async function seedAdmin(built: App, config: Readonly<Config>, announce: (line: string) => void) {
+  const { identities, realms } = built.services;
+  if ((await identities.count()) > 0) return;
+  const password = config.admin.password ?? randomPassword();
+  await identities.create(realms.root, { username: ADMIN_USERNAME, password });
+  if (config.admin.password === undefined) {
+    announce(`Created ${ADMIN_USERNAME} with the generated password: ${password}`);
+    announce('It is shown this once; set ANVIL_ADMIN_PASSWORD before the first start to choose it.');
+  }
+}
+
+/** Deletes expired sessions in bounded batches, so a sweep's cost follows the expired count. */
+async function sweep(built: App, logger: Logger) {
+  try {
+    let removed = 0;
+    for (let round = 0; round < 100; round += 1) {
+      const n = await built.services.sessions.sweep(1000);
+      removed += n;
+      if (n < 1000) break;
+    }
+    if (removed > 0) logger.debug({ removed }, 'expired sessions deleted');
+  } catch (error) {
+    logger.error({ err: error }, 'session sweep failed');
+  }
+}
+
+/** Structured JSON logs. Request URLs lose their query (it may hold `tokenId`); secrets are redacted. */
+export function createLogger(config: Readonly<Config>): Logger {
+  return pino({
+    level: config.log.level,
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["x-openam-password"]',
+        `req.headers["${config.cookie.name.toLowerCase()}"]`,
+        '*.tokenId',
+        '*.password',
+        '*.userpassword',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import type { IdentityStore } from '../domain/identity/store.js';
+import type { MetaStore } from '../domain/meta-store.js';
+import type { SessionStore } from '../domain/sessions/store.js';
+import { MemoryIdentityStore, MemoryMetaStore, MemorySessionStore } from './memory/index.js';
+import { openSqlite } from './sqlite/database.js';
+import { SqliteIdentityStore } from './sqlite/identity-store.js';
+import { SqliteMetaStore } from './sqlite/meta-store.js';
+import { SqliteSessionStore } from './sqlite/session-store.js';
+
+export interface Stores {
+  sessions: SessionStore;
+  identities: IdentityStore;
+  meta: MetaStore;
+  /** Where the data lives, for the startup log. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export type StoreLocation =
+  | { kind: 'sqlite'; dataDir: string }
+  | { kind: 'sqlite-memory' }
+  | { kind: 'memory' };
+
+export function createStores(location: StoreLocation): Stores {
+  if (location.kind === 'memory') {
+    return {
+      sessions: new MemorySessionStore(),
+      identities: new MemoryIdentityStore(),
+      meta: new MemoryMetaStore(),
+      description: 'memory (nothing is kept)',
+      close: async () => {},
+    };
+  }
+  const db = openSqlite(location.kind === 'sqlite' ? { dataDir: location.dataDir } : { memory: true });
+  return {
+    sessions: new SqliteSessionStore(db),
+    identities: new SqliteIdentityStore(db),
+    meta: new SqliteMetaStore(db),
+    description: location.kind === 'sqlite' ? `sqlite (${db.name})` : 'sqlite (in memory)',
+    close: async () => {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Schema changes, applied in order inside one transaction at open; `PRAGMA user_version` records
+ * how many have run. Append only: never edit a migration that has shipped.
+ */
+const migrations: readonly string[] = [
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     secret_hash BLOB NOT NULL,
+     session_handle TEXT NOT NULL UNIQUE,
+     universal_id TEXT NOT NULL COLLATE NOCASE,
+     username TEXT NOT NULL,
+     realm TEXT NOT NULL COLLATE NOCASE,
+     creation_time INTEGER NOT NULL,
+     latest_access_time INTEGER NOT NULL,
+     max_idle_minutes INTEGER NOT NULL,
+     max_session_minutes INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     properties TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX sessions_expires_at ON sessions (expires_at);
+   CREATE INDEX sessions_universal_id ON sessions (universal_id);
+   CREATE TABLE identities (
+     realm TEXT NOT NULL COLLATE NOCASE,
+     username TEXT NOT NULL COLLATE NOCASE,
+     universal_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     password_hash TEXT,
+     attributes TEXT NOT NULL,
+     create_time INTEGER NOT NULL,
+     modify_time INTEGER NOT NULL,
+     PRIMARY KEY (realm, username)
+   ) WITHOUT ROWID;
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+];
+
+/**
+ * Opens (creating if needed) the database in WAL mode with `synchronous=NORMAL`: every committed
+ * write survives a crash of the process (`kill -9`); only an OS crash or power loss may lose the
+ * last commits.
+ */
+export function openSqlite(location: { dataDir: string } | { memory: true }): SqliteDatabase {
+  let db: SqliteDatabase;
+  if ('memory' in location) {
+    db = new Database(':memory:');
+  } else {
+    mkdirSync(location.dataDir, { recursive: true });
+    db = new Database(join(location.dataDir, 'anvil.db'));
+    db.pragma('journal_mode = WAL');
+  }
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > migrations.length) {
+    throw new Error(
+      `the database schema (version ${applied}) is newer than this Anvil (version ${migrations.length})`,
+    );
+  }
+  db.transaction(() => {
+    for (let i = applied; i < migrations.length; i += 1) db.exec(migrations[i] as string);
+    db.pragma(`user_version = ${migrations.length}`);
+  })();
+}

@@ -1,0 +1,102 @@
+import type { StoredSession } from '../../domain/sessions/session.js';
+import type { SessionStore } from '../../domain/sessions/store.js';
+import type { SqliteDatabase } from './database.js';
+
+interface Row {
+  id: string;
+  secret_hash: Buffer;
+  session_handle: string;
+  universal_id: string;
+  username: string;
+  realm: string;
+  creation_time: number;
+  latest_access_time: number;
+  max_idle_minutes: number;
+  max_session_minutes: number;
+  expires_at: number;
+  properties: string;
+}
+
+export class SqliteSessionStore implements SessionStore {
+  readonly #insert;
+  readonly #get;
+  readonly #touch;
+  readonly #delete;
+  readonly #deleteExpired;
+
+  constructor(db: SqliteDatabase) {
+    this.#insert = db.prepare(
+      `INSERT INTO sessions (id, secret_hash, session_handle, universal_id, username, realm, creation_time,
+         latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties)
+       VALUES (@id, @secret_hash, @session_handle, @universal_id, @username, @realm, @creation_time,
+         @latest_access_time, @max_idle_minutes, @max_session_minutes, @expires_at, @properties)`,
+    );
+    this.#get = db.prepare<[string], Row>('SELECT * FROM sessions WHERE id = ?');
+    this.#touch = db.prepare<[number, number, string, number]>(
+      'UPDATE sessions SET latest_access_time = ?, expires_at = ? WHERE id = ? AND latest_access_time < ?',
+    );
+    this.#delete = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
+    this.#deleteExpired = db.prepare<[number, number]>(
+      'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
+    );
+    this.#exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?');
+  }
+
+  readonly #exists;
+
+  async insert(session: StoredSession): Promise<void> {
+    this.#insert.run(toRow(session));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const row = this.#get.get(id);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
+    const changed = this.#touch.run(latestAccessTime, expiresAt, id, latestAccessTime).changes;
+    return changed > 0 || this.#exists.get(id) !== undefined;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#delete.run(id).changes > 0;
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    return this.#deleteExpired.run(now, limit).changes;
+  }
+}
+
+function toRow(s: StoredSession): Row {
+  return {
+    id: s.id,
+    secret_hash: s.secretHash,
+    session_handle: s.sessionHandle,
+    universal_id: s.universalId,
+    username: s.username,
+    realm: s.realm,
+    creation_time: s.creationTime,
+    latest_access_time: s.latestAccessTime,
+    max_idle_minutes: s.maxIdleMinutes,
+    max_session_minutes: s.maxSessionMinutes,
+    expires_at: s.expiresAt,
+    properties: JSON.stringify(s.properties),
+  };
+}
+
+function fromRow(r: Row): StoredSession {
+  return {
+    id: r.id,
+    secretHash: r.secret_hash,
+    sessionHandle: r.session_handle,
+    universalId: r.universal_id,
+    username: r.username,
+    realm: r.realm,
+    creationTime: r.creation_time,
+    latestAccessTime: r.latest_access_time,
+    maxIdleMinutes: r.max_idle_minutes,
+    maxSessionMinutes: r.max_session_minutes,
+    expiresAt: r.expires_at,
+    properties: JSON.parse(r.properties) as Record<string, string>,
+  };
+}
