@@ -30,7 +30,7 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config);
   const stores = createStores({ kind: 'sqlite', dataDir: config.dataDir });
   const hasher = new Argon2Hasher({
-    memoryKiB: config.authn.argon2MemoryKiB,
+    memoryKiB: config.authn.argon2MemoryKib,
     iterations: config.authn.argon2Iterations,
   });
   let built: App;
@@ -55,6 +55,7 @@ export async function startServer(
       );
     });
   }
+  warnAboutUnsafeSettings(config, logger);
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info(
     { address, store: stores.description, realms: services.realms.all().map((r) => r.path) },
@@ -76,6 +77,20 @@ export async function startServer(
     return closing;
   };
   return { app, services, stores, url: address, close };
+}
+
+/** Settings that are fine on a laptop and wrong in front of real users. */
+function warnAboutUnsafeSettings(config: Readonly<Config>, logger: Logger) {
+  if (config.mode !== 'production') return;
+  if (!config.cookie.secure)
+    logger.warn('cookie.secure is false: the session cookie will travel over plain HTTP');
+  if (!config.cookie.httpOnly)
+    logger.warn('cookie.httpOnly is false: scripts in the page can read the session cookie');
+  if (config.authn.journeySecret === undefined) {
+    logger.warn(
+      'authn.journeySecret is not set: every node of a cluster must share one to continue journeys',
+    );
+  }
 }
 
 /** On the first boot of an empty identity store: `amAdmin` in the root realm. */

@@ -126,7 +126,6 @@ export const ConfigSchema = Type.Object(
       {
         maxIdleMinutes: minutes(30, 'Default max idle time of a session (AM default 30).'),
         maxSessionMinutes: minutes(120, 'Default max session time (AM default 120).'),
-        maxCachingMinutes: minutes(3, 'Max caching time reported to clients (AM default 3).'),
         latestAccessTimeUpdateFrequencySeconds: Type.Integer({
           minimum: 0,
           maximum: 3600,
@@ -183,7 +182,7 @@ export const ConfigSchema = Type.Object(
           }),
         ),
         journeyMaxMinutes: minutes(5, 'Maximum duration of an authentication journey.'),
-        argon2MemoryKiB: Type.Integer({
+        argon2MemoryKib: Type.Integer({
           minimum: 1024,
           maximum: 1_048_576,
           default: 19_456,

@@ -62,7 +62,10 @@ function sendOutcome(services: Services, request: JsonRequest, outcome: AuthOutc
   if (outcome.token === undefined) {
     return sendJson(reply, 200, { successUrl, realm: outcome.realm.path }, NO_CACHE);
   }
-  reply.header('set-cookie', sessionCookies(services.config.cookie, outcome.token));
+  reply.header('set-cookie', [
+    ...sessionCookies(services.config.cookie, outcome.token),
+    `amlbcookie=${services.config.serverId}; Path=/`,
+  ]);
   return sendJson(reply, 200, { tokenId: outcome.token, successUrl, realm: outcome.realm.path }, NO_CACHE);
 }
 
