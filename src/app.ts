@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { JoseJourneyCodec } from './adapters/jose-journey-codec.js';
 import type { Config } from './config/schema.js';
-import type { Clock } from './core/clock.js';
+import type { AdjustableClock, Clock } from './core/clock.js';
 import { randomSecret } from './core/tokens.js';
 import { AuthnService } from './domain/authn/authn-service.js';
 import { defaultTrees } from './domain/authn/tree.js';
@@ -20,6 +20,8 @@ export interface AppOptions {
   clock: Clock;
   stores: Stores;
   hasher: PasswordHasher;
+  /** The clock the time-travel control moves; given only when the control is enabled. */
+  timeTravel?: AdjustableClock | undefined;
   /** A pino logger or Fastify logger options; `false` for silence (tests). */
   logger?: FastifyServerOptions['loggerInstance'] | boolean;
 }
@@ -52,7 +54,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxMinutes: config.authn.journeyMaxMinutes,
   });
   const authn = new AuthnService({ realms, identities, sessions, codec, trees: defaultTrees() });
-  const services: Services = { config, clock, realms, sessions, identities, authn };
+  const services: Services = {
+    config,
+    clock,
+    realms,
+    sessions,
+    identities,
+    authn,
+    timeTravel: options.timeTravel,
+  };
 
   const app = Fastify({
     ...(typeof options.logger === 'object'

@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { type App, buildApp } from './app.js';
 import type { Config } from './config/schema.js';
-import { type Clock, systemClock } from './core/clock.js';
+import { type AdjustableClock, type Clock, OffsetClock, systemClock } from './core/clock.js';
 import { randomPassword } from './core/tokens.js';
 import { ADMIN_USERNAME } from './domain/identity/identity.js';
 import { createStores, type Stores } from './stores/index.js';
@@ -26,8 +26,9 @@ export async function startServer(
   config: Readonly<Config>,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
+  const timeTravel = timeTravelClock(config, logger, options.clock ?? systemClock);
+  const clock = timeTravel ?? options.clock ?? systemClock;
   const stores = createStores({ kind: 'sqlite', dataDir: config.dataDir });
   const hasher = new Argon2Hasher({
     memoryKiB: config.authn.argon2MemoryKib,
@@ -35,7 +36,7 @@ export async function startServer(
   });
   let built: App;
   try {
-    built = await buildApp({ config, clock, stores, hasher, logger });
+    built = await buildApp({ config, clock, stores, hasher, logger, timeTravel });
     await seedAdmin(built, config, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
   } catch (error) {
     await stores.close();
@@ -77,6 +78,24 @@ export async function startServer(
     return closing;
   };
   return { app, services, stores, url: address, close };
+}
+
+/**
+ * The time-travel control (an Anvil extension) runs the server on a clock that an admin can move
+ * forward. Never in production: there it is refused, loudly.
+ */
+function timeTravelClock(config: Readonly<Config>, logger: Logger, base: Clock): AdjustableClock | undefined {
+  if (!config.timeTravel.enabled) return undefined;
+  if (config.mode === 'production') {
+    logger.warn(
+      'REFUSED: timeTravel.enabled is set in production mode. The clock control stays off; remove ANVIL_TIME_TRAVEL_ENABLED.',
+    );
+    return undefined;
+  }
+  logger.warn(
+    "time travel is ON: an admin can move this server's clock forward (never use this in production)",
+  );
+  return new OffsetClock(base);
 }
 
 /** Settings that are fine on a laptop and wrong in front of real users. */

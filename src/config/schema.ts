@@ -197,6 +197,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    timeTravel: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description:
+            'Anvil extension: lets an admin move the server clock forward (`POST …/json/realms/root/anvil/clock?_action=advance`) so tests can see timeouts without waiting. Refused in `production` mode.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     csrf: Type.Object(
       {
         enabled: Type.Boolean({

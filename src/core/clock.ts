@@ -10,8 +10,13 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** A clock that can be moved forward: the manual clock of tests, the server clock under time travel. */
+export interface AdjustableClock extends Clock {
+  advance(ms: number): void;
+}
+
 /** A clock that only moves when told to: the basis of every timeout test. */
-export class ManualClock implements Clock {
+export class ManualClock implements AdjustableClock {
   #now: number;
 
   constructor(start: number | Date = Date.UTC(2026, 0, 1, 9, 0, 0)) {
@@ -40,7 +45,7 @@ export class ManualClock implements Clock {
  * A clock that runs with the system clock plus an offset that can only grow: the server clock
  * behind Anvil's time-travel control (off by default).
  */
-export class OffsetClock implements Clock {
+export class OffsetClock implements AdjustableClock {
   #offset = 0;
   readonly #base: Clock;
 

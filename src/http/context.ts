@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
+import type { AdjustableClock, Clock } from '../core/clock.js';
 import type { AuthnService } from '../domain/authn/authn-service.js';
 import type { IdentityService } from '../domain/identity/identity-service.js';
 import type { Realm } from '../domain/realms/realm.js';
@@ -16,6 +16,8 @@ export interface Services {
   sessions: SessionService;
   identities: IdentityService;
   authn: AuthnService;
+  /** Set only when the time-travel control is enabled (never in production mode). */
+  timeTravel: AdjustableClock | undefined;
 }
 
 export type Query = Record<string, string | string[] | undefined>;

@@ -5,6 +5,7 @@ import { readCookie } from './cookies.js';
 import { parseAcceptApiVersion } from './crest/api-version.js';
 import { single } from './crest/request.js';
 import { routeRealm } from './realm-routing.js';
+import { handleAnvil } from './routes/anvil-clock.js';
 import { handleAuthenticate } from './routes/authenticate.js';
 import { handleServerInfo } from './routes/serverinfo.js';
 import { handleSessions } from './routes/sessions/index.js';
@@ -17,6 +18,7 @@ const endpoints: Record<string, EndpointHandler> = {
   authenticate: handleAuthenticate,
   users: handleUsers,
   serverinfo: handleServerInfo,
+  anvil: handleAnvil,
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

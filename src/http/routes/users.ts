@@ -1,6 +1,307 @@
 import { fail } from '../../domain/errors.js';
-import type { JsonRequest, Services } from '../context.js';
+import { type Identity, isSuperUser } from '../../domain/identity/identity.js';
+import {
+  matchesFilter,
+  parseQueryFilter,
+  type QueryFilter,
+  QueryFilterError,
+} from '../../domain/identity/query-filter.js';
+import type { Session } from '../../domain/sessions/session.js';
+import type { JsonRequest, Query, Services } from '../context.js';
+import { atLeast, DEFAULT_PROTOCOL, formatVersion, negotiate, type Version } from '../crest/api-version.js';
+import { sendJson } from '../crest/reply.js';
+import { asObject, crestBody, single } from '../crest/request.js';
+import {
+  identityChanges,
+  parseFields,
+  readUserWrite,
+  revisionOf,
+  selectFields,
+  userContent,
+} from './users-view.js';
 
-export async function handleUsers(_services: Services, request: JsonRequest) {
-  return fail('ResourceNotFound', `Resource '${['users', ...request.path].join('/')}' not found`);
+/** The route versions of `/users`, oldest first. */
+export const USER_ROUTES: readonly Version[] = [
+  { major: 1, minor: 2 },
+  { major: 2, minor: 1 },
+  { major: 3, minor: 0 },
+  { major: 4, minor: 0 },
+];
+
+type Operation =
+  | { kind: 'action'; name: string }
+  | { kind: 'create' | 'read' | 'query' | 'update' | 'patch' | 'delete' };
+
+interface UserQuery {
+  filter: QueryFilter | undefined;
+  queryId: string | undefined;
+  expression: string | undefined;
+  pageSize: number | undefined;
+  offset: number | undefined;
+}
+
+/**
+ * `/json/users`: in AM's order — request parsing (400/412/501), the caller (401), the permission
+ * (403), the route version (404), then the operation. Everything but `idFromSession` is for super
+ * users only.
+ */
+export async function handleUsers(services: Services, request: JsonRequest) {
+  const operation = operationOf(request);
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(request.method);
+  const body = hasBody ? asObject(crestBody(request.rawBody, request.raw.headers['content-type'])) : {};
+  const fields = parseFields(single(request.query, '_fields'));
+  const userQuery = operation.kind === 'query' ? queryOf(request.query) : undefined;
+
+  const caller = await services.sessions.resolve(request.callerToken);
+  if (!caller) return fail('AccessDenied');
+  const idFromSession =
+    operation.kind === 'action' &&
+    request.path.length === 0 &&
+    operation.name.toLowerCase() === 'idfromsession';
+  if (!idFromSession && !isSuperUser(caller.universalId)) fail('Forbidden');
+
+  const served = negotiate(USER_ROUTES, request.versions.resource);
+  if (!served) {
+    const asked = request.versions.resource ? formatVersion(request.versions.resource) : '';
+    return fail(
+      'VersionNotFound',
+      `Accept-API-Version: Requested version "${asked}" does not match any routes.`,
+    );
+  }
+  const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
+  request.raw.anvil.contentApiVersion = `protocol=${formatVersion(protocol)},resource=${formatVersion(served)}`;
+  request.raw.anvil.warn = request.versions.resource === undefined;
+
+  if (idFromSession) return sendJson(request.reply, 200, idFromSessionView(services, caller));
+  if (operation.kind === 'action') {
+    return fail('ActionNotImplemented', `Action ${operation.name} not implemented for this resource`);
+  }
+  if (operation.kind === 'patch') return fail('OperationNotSupported');
+  if (request.path.length > 1) {
+    return fail('ResourceNotFound', `Resource '${['users', ...request.path].join('/')}' not found`);
+  }
+
+  const { realm } = request;
+  const id = request.path[0];
+  const envelope = atLeast(protocol, 2);
+  const answer = (status: number, identity: Identity, headers: Record<string, string> = {}) => {
+    const content = userContent(identity, realm);
+    if (!envelope) return sendJson(request.reply, status, selectFields(content, fields), headers);
+    const rev = revisionOf(content);
+    const resource = { _id: identity.username, _rev: rev, ...selectFields(content, fields) };
+    return sendJson(request.reply, status, resource, { ...headers, etag: `"${rev}"` });
+  };
+
+  switch (operation.kind) {
+    case 'query': {
+      if (id !== undefined) fail('BadRequest', `The resource instance ${id} cannot be queried`);
+      const users = (await services.identities.list(realm)).map((identity) => ({
+        identity,
+        content: userContent(identity, realm),
+      }));
+      // Filters see the whole user, `_id` included, whatever the protocol and `_fields`.
+      const page = runQuery(users, userQuery as UserQuery, (u) => ({
+        _id: u.identity.username,
+        ...u.content,
+      }));
+      const result = page.map(({ identity, content }) => {
+        const item = selectFields(content, fields);
+        return envelope ? { _id: identity.username, _rev: revisionOf(content), ...item } : item;
+      });
+      return sendJson(request.reply, 200, {
+        result,
+        resultCount: result.length,
+        pagedResultsCookie: null,
+        totalPagedResultsPolicy: 'NONE',
+        totalPagedResults: -1,
+        remainingPagedResults: -1,
+      });
+    }
+    case 'read': {
+      if (id === undefined) return fail('BadRequest', 'The resource collection  cannot be read');
+      return answer(200, await readUser(services, request, id));
+    }
+    case 'create': {
+      const putId = request.method === 'PUT' ? id : undefined;
+      if (request.method !== 'PUT' && id !== undefined) {
+        fail('BadRequest', `The resource instance ${id} cannot be created`);
+      }
+      const username = putId ?? (typeof body.username === 'string' ? body.username : '');
+      if (username === '') fail('BadRequest', "Missing 'username' in the request body");
+      const write = readUserWrite(body);
+      const attributes = Object.fromEntries(Object.entries(write.attributes).filter(([, v]) => v.length > 0));
+      const created = await services.identities.create(realm, {
+        username,
+        password: write.password,
+        status: write.status,
+        attributes,
+      });
+      return answer(201, created, { location: locationOf(request, created.username, putId !== undefined) });
+    }
+    case 'update': {
+      if (id === undefined) return fail('BadRequest', 'The resource collection  cannot be updated');
+      const current = await readUser(services, request, id);
+      const write = readUserWrite(body);
+      if (write.status === 'Inactive' && isSuperUser(current.universalId)) {
+        fail('Forbidden', `The super user ${current.username} cannot be made inactive`);
+      }
+      const updated = await services.identities.update(
+        realm,
+        current.username,
+        identityChanges(current, write),
+      );
+      return answer(200, updated);
+    }
+    case 'delete': {
+      if (id === undefined) return fail('BadRequest', 'The resource collection  cannot be deleted');
+      const current = await readUser(services, request, id);
+      if (isSuperUser(current.universalId)) {
+        fail('Forbidden', `The super user ${current.username} cannot be deleted`);
+      }
+      return answer(200, await services.identities.delete(realm, current.username));
+    }
+  }
+}
+
+/** CREST's HTTP method → operation, with its precondition checks (412) and the 501 of other methods. */
+function operationOf(request: JsonRequest): Operation {
+  const { method, query } = request;
+  const headers = request.raw.headers;
+  const ifMatch = headers['if-match'];
+  const ifNoneMatch = headers['if-none-match'];
+  const reject = (header: string | undefined, name: string) => {
+    if (header !== undefined) fail('PreconditionFailed', `${name} not supported for ${method} requests`);
+  };
+  switch (method) {
+    case 'POST': {
+      reject(ifNoneMatch, 'If-None-Match');
+      reject(ifMatch, 'If-Match');
+      const action = single(query, '_action');
+      if (action !== undefined && action !== '' && action.toLowerCase() !== 'create') {
+        return { kind: 'action', name: action };
+      }
+      const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
+      if (action === undefined && !atLeast(protocol, 2, 1)) fail('MissingAction');
+      return { kind: 'create' };
+    }
+    case 'GET':
+    case 'HEAD': {
+      if (['_queryFilter', '_queryId', '_queryExpression'].some((p) => query[p] !== undefined)) {
+        reject(ifMatch, 'If-Match');
+        reject(ifNoneMatch, 'If-None-Match');
+        return { kind: 'query' };
+      }
+      reject(ifMatch, 'If-Match');
+      if (ifNoneMatch === '*')
+        fail('PreconditionFailed', `If-None-Match * not appropriate for ${method} requests`);
+      return { kind: 'read' };
+    }
+    case 'PUT':
+      if (ifMatch !== undefined && ifNoneMatch !== undefined) {
+        fail(
+          'PreconditionFailed',
+          'Simultaneous use of If-Match and If-None-Match not supported for PUT requests',
+        );
+      }
+      if (ifNoneMatch === '*') {
+        if (request.path.length === 0) fail('BadRequest', 'No new resource ID in HTTP PUT request');
+        return { kind: 'create' };
+      }
+      return { kind: 'update' };
+    case 'PATCH':
+      reject(ifNoneMatch, 'If-None-Match');
+      return { kind: 'patch' };
+    case 'DELETE':
+      reject(ifNoneMatch, 'If-None-Match');
+      return { kind: 'delete' };
+    default:
+      return fail('MethodNotSupported', `Method ${method} not supported`);
+  }
+}
+
+/** The query parameters, checked as CREST checks them before any routing. */
+function queryOf(query: Query): UserQuery {
+  const filterText = single(query, '_queryFilter');
+  const queryId = single(query, '_queryId');
+  const expression = single(query, '_queryExpression');
+  const exclusive = (a: string, b: string) =>
+    fail('BadRequest', `The parameters ${a} and ${b} are mutually exclusive`);
+  if (queryId !== undefined && filterText !== undefined) exclusive('_queryId', '_queryFilter');
+  if (queryId !== undefined && expression !== undefined) exclusive('_queryId', '_queryExpression');
+  if (filterText !== undefined && expression !== undefined) exclusive('_queryFilter', '_queryExpression');
+  let filter: QueryFilter | undefined;
+  if (filterText !== undefined) {
+    try {
+      filter = parseQueryFilter(filterText);
+    } catch (error) {
+      if (!(error instanceof QueryFilterError)) throw error;
+      fail(
+        'InvalidParameter',
+        `The value '${filterText}' for parameter '_queryFilter' could not be parsed as a valid query filter`,
+        { reason: error.message },
+      );
+    }
+  }
+  return {
+    filter,
+    queryId,
+    expression,
+    pageSize: integerParameter(query, '_pageSize'),
+    offset: integerParameter(query, '_pagedResultsOffset'),
+  };
+}
+
+function integerParameter(query: Query, name: string): number | undefined {
+  const raw = single(query, name);
+  if (raw === undefined) return undefined;
+  const value = /^[+-]?\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > 2 ** 31 - 1 || value < -(2 ** 31)) {
+    fail(
+      'InvalidParameter',
+      `The value '${raw}' for parameter '${name}' could not be parsed as a valid integer`,
+    );
+  }
+  return value;
+}
+
+/** The rows a query selects: `_queryId=*` or the filter, then `_pagedResultsOffset` and `_pageSize`. */
+function runQuery<T>(rows: T[], query: UserQuery, resourceOf: (row: T) => unknown): T[] {
+  if (query.expression !== undefined) fail('BadRequest', 'Query expressions are not supported');
+  if (query.queryId !== undefined && query.queryId !== '*') {
+    fail('BadRequest', `Query id '${query.queryId}' is not supported: use '*' or _queryFilter`);
+  }
+  const { filter } = query;
+  const matching = filter
+    ? rows.filter((row) => matchesFilter(filter, resourceOf(row), { ignoreCase: true }))
+    : rows;
+  const offset = Math.max(0, query.offset ?? 0);
+  const end = query.pageSize !== undefined && query.pageSize > 0 ? offset + query.pageSize : undefined;
+  return matching.slice(offset, end);
+}
+
+async function readUser(services: Services, request: JsonRequest, id: string): Promise<Identity> {
+  const identity = await services.identities.get(request.realm, id);
+  return identity ?? fail('IdentityNotFound', `User "${id}" not found in ${request.realm.path}`);
+}
+
+/** `idFromSession`: the caller's identity, from its session (the URL's realm plays no part). */
+function idFromSessionView(services: Services, caller: Session) {
+  const { config } = services;
+  return {
+    id: caller.username,
+    realm: caller.realm,
+    dn: caller.universalId,
+    successURL: caller.properties.successURL ?? config.authn.successUrl,
+    fullLoginURL:
+      caller.properties.FullLoginURL ??
+      `${config.deploymentPath}/UI/Login?realm=${encodeURIComponent(caller.realm)}`,
+  };
+}
+
+/** `Location` of a created user: the request's path, plus the new id for a create on the collection. */
+function locationOf(request: JsonRequest, username: string, idInPath: boolean): string {
+  const url = request.raw.url;
+  const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+  if (idInPath) return path;
+  return `${path.replace(/\/+$/, '')}/${encodeURIComponent(username)}`;
 }
