@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { fail } from '../../domain/errors.js';
 import type { JsonRequest, Services } from '../context.js';
 import { atLeast, DEFAULT_PROTOCOL, formatVersion, negotiate, type Version } from '../crest/api-version.js';
+import { parseFields, revisionOf, selectFields } from '../crest/fields.js';
 import { sendJson } from '../crest/reply.js';
+import { single } from '../crest/request.js';
 
 const SERVERINFO_ROUTES: readonly Version[] = [{ major: 1, minor: 1 }];
 
@@ -16,6 +17,7 @@ export const ANVIL_VERSION = '0.1.0';
  */
 export async function handleServerInfo(services: Services, request: JsonRequest) {
   const id = request.path.join('/');
+  const fields = parseFields(single(request.query, '_fields'));
   const isRead = request.method === 'GET' || request.method === 'HEAD';
   const caller = await services.sessions.resolve(request.callerToken);
   if (!isRead || id === '') {
@@ -31,9 +33,10 @@ export async function handleServerInfo(services: Services, request: JsonRequest)
   request.raw.anvil.warn = request.versions.resource === undefined;
 
   const content = contentOf(services, request, id);
-  if (!atLeast(protocol, 2)) return sendJson(request.reply, 200, content);
+  const shown = selectFields(content, fields);
+  if (!atLeast(protocol, 2)) return sendJson(request.reply, 200, shown);
   const rev = revisionOf(content);
-  return sendJson(request.reply, 200, { _id: id, _rev: rev, ...content }, { etag: `"${rev}"` });
+  return sendJson(request.reply, 200, { _id: id, _rev: rev, ...shown }, { etag: `"${rev}"` });
 }
 
 function contentOf(services: Services, request: JsonRequest, id: string): Record<string, unknown> {
@@ -80,8 +83,4 @@ function contentOf(services: Services, request: JsonRequest, id: string): Record
 function languageOf(header: string | undefined): string {
   const first = header?.split(',')[0]?.split(';')[0]?.trim();
   return first && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})?$/.test(first) ? first : 'en-US';
-}
-
-function revisionOf(content: unknown): string {
-  return String(createHash('sha256').update(JSON.stringify(content)).digest().readInt32BE(0));
 }

@@ -9,16 +9,10 @@ import {
 import type { Session } from '../../domain/sessions/session.js';
 import type { JsonRequest, Query, Services } from '../context.js';
 import { atLeast, DEFAULT_PROTOCOL, formatVersion, negotiate, type Version } from '../crest/api-version.js';
+import { parseFields, revisionOf, selectFields } from '../crest/fields.js';
 import { sendJson } from '../crest/reply.js';
 import { asObject, crestBody, single } from '../crest/request.js';
-import {
-  identityChanges,
-  parseFields,
-  readUserWrite,
-  revisionOf,
-  selectFields,
-  userContent,
-} from './users-view.js';
+import { identityChanges, readUserWrite, userContent } from './users-view.js';
 
 /** The route versions of `/users`, oldest first. */
 export const USER_ROUTES: readonly Version[] = [
