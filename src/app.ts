@@ -72,6 +72,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+    // Errors the framework meets before routing (a malformed URL…) get AM's body too.
+    frameworkErrors: (error, request, reply) => {
+      sendError(request, reply, error);
+    },
   });
   app.decorateRequest('anvil', null as never);
 

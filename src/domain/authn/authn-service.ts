@@ -86,7 +86,7 @@ export class AuthnService {
       }));
       result = await runJourney(tree, request.realm, result.state, this.#options.identities, filled);
     }
-    return this.#finish(result, request);
+    return this.#finish(result, request, tree.name);
   }
 
   async #continue(request: AuthRequest): Promise<AuthOutcome> {
@@ -95,10 +95,14 @@ export class AuthnService {
     const tree = this.#trees.get(state.tree.toLowerCase());
     if (!realm || !tree) return fail('AuthTimeout');
     const result = await runJourney(tree, realm, state, this.#options.identities, request.callbacks ?? []);
-    return this.#finish(result, { ...request, realm });
+    return this.#finish(result, { ...request, realm }, tree.name);
   }
 
-  async #finish(result: Awaited<ReturnType<typeof runJourney>>, request: AuthRequest): Promise<AuthOutcome> {
+  async #finish(
+    result: Awaited<ReturnType<typeof runJourney>>,
+    request: AuthRequest,
+    treeName: string,
+  ): Promise<AuthOutcome> {
     switch (result.kind) {
       case 'page': {
         const { state, kind: _k, ...page } = result;
@@ -114,7 +118,7 @@ export class AuthnService {
           universalId: identity.universalId,
           username: identity.username,
           realm,
-          properties: { AuthLevel: '0', Service: request.indexValue ?? DEFAULT_TREE, IndexType: 'service' },
+          properties: { AuthLevel: '0', Service: treeName, IndexType: 'service' },
         });
         return { kind: 'success', realm, token, session, identity };
       }

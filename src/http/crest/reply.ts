@@ -35,7 +35,13 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   return sendJson(reply, status, wire);
 }
 
+/** Methods Fastify routes; anything else never reaches a route and is CREST's 501. */
+const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export function notFound(request: FastifyRequest, reply: FastifyReply) {
   request.anvil ??= { pretty: false };
+  if (!ROUTED_METHODS.has(request.method)) {
+    return sendJson(reply, 501, crestErrorBody(501, `Method ${request.method} not supported`));
+  }
   return sendJson(reply, 404, crestErrorBody(404, 'Not Found'));
 }

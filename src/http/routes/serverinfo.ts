@@ -1,7 +1,8 @@
 import { fail } from '../../domain/errors.js';
 import type { JsonRequest, Services } from '../context.js';
-import { atLeast, DEFAULT_PROTOCOL, formatVersion, negotiate, type Version } from '../crest/api-version.js';
+import { atLeast, type Version } from '../crest/api-version.js';
 import { parseFields, revisionOf, selectFields } from '../crest/fields.js';
+import { routeVersion } from '../crest/operation.js';
 import { sendJson } from '../crest/reply.js';
 import { single } from '../crest/request.js';
 
@@ -26,11 +27,7 @@ export async function handleServerInfo(services: Services, request: JsonRequest)
   }
   if (id === 'version' && !caller) fail('Forbidden', 'No session for request.');
 
-  const served = negotiate(SERVERINFO_ROUTES, request.versions.resource);
-  if (!served) return fail('VersionNotFound', "Resource '' not found");
-  const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
-  request.raw.anvil.contentApiVersion = `protocol=${formatVersion(protocol)},resource=${formatVersion(served)}`;
-  request.raw.anvil.warn = request.versions.resource === undefined;
+  const { protocol } = routeVersion(request, SERVERINFO_ROUTES);
 
   const content = contentOf(services, request, id);
   const shown = selectFields(content, fields);

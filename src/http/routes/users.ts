@@ -8,8 +8,9 @@ import {
 } from '../../domain/identity/query-filter.js';
 import type { Session } from '../../domain/sessions/session.js';
 import type { JsonRequest, Query, Services } from '../context.js';
-import { atLeast, DEFAULT_PROTOCOL, formatVersion, negotiate, type Version } from '../crest/api-version.js';
+import { atLeast, type Version } from '../crest/api-version.js';
 import { parseFields, revisionOf, selectFields } from '../crest/fields.js';
+import { operationOf, routeVersion } from '../crest/operation.js';
 import { sendJson } from '../crest/reply.js';
 import { asObject, crestBody, single } from '../crest/request.js';
 import { identityChanges, readUserWrite, userContent } from './users-view.js';
@@ -21,10 +22,6 @@ export const USER_ROUTES: readonly Version[] = [
   { major: 3, minor: 0 },
   { major: 4, minor: 0 },
 ];
-
-type Operation =
-  | { kind: 'action'; name: string }
-  | { kind: 'create' | 'read' | 'query' | 'update' | 'patch' | 'delete' };
 
 interface UserQuery {
   filter: QueryFilter | undefined;
@@ -54,17 +51,7 @@ export async function handleUsers(services: Services, request: JsonRequest) {
     operation.name.toLowerCase() === 'idfromsession';
   if (!idFromSession && !isSuperUser(caller.universalId)) fail('Forbidden');
 
-  const served = negotiate(USER_ROUTES, request.versions.resource);
-  if (!served) {
-    const asked = request.versions.resource ? formatVersion(request.versions.resource) : '';
-    return fail(
-      'VersionNotFound',
-      `Accept-API-Version: Requested version "${asked}" does not match any routes.`,
-    );
-  }
-  const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
-  request.raw.anvil.contentApiVersion = `protocol=${formatVersion(protocol)},resource=${formatVersion(served)}`;
-  request.raw.anvil.warn = request.versions.resource === undefined;
+  const { protocol } = routeVersion(request, USER_ROUTES);
 
   if (idFromSession) return sendJson(request.reply, 200, idFromSessionView(services, caller));
   if (operation.kind === 'action') {
@@ -154,62 +141,6 @@ export async function handleUsers(services: Services, request: JsonRequest) {
       }
       return answer(200, await services.identities.delete(realm, current.username));
     }
-  }
-}
-
-/** CREST's HTTP method → operation, with its precondition checks (412) and the 501 of other methods. */
-function operationOf(request: JsonRequest): Operation {
-  const { method, query } = request;
-  const headers = request.raw.headers;
-  const ifMatch = headers['if-match'];
-  const ifNoneMatch = headers['if-none-match'];
-  const reject = (header: string | undefined, name: string) => {
-    if (header !== undefined) fail('PreconditionFailed', `${name} not supported for ${method} requests`);
-  };
-  switch (method) {
-    case 'POST': {
-      reject(ifNoneMatch, 'If-None-Match');
-      reject(ifMatch, 'If-Match');
-      const action = single(query, '_action');
-      if (action !== undefined && action !== '' && action.toLowerCase() !== 'create') {
-        return { kind: 'action', name: action };
-      }
-      const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
-      if (action === undefined && !atLeast(protocol, 2, 1)) fail('MissingAction');
-      return { kind: 'create' };
-    }
-    case 'GET':
-    case 'HEAD': {
-      if (['_queryFilter', '_queryId', '_queryExpression'].some((p) => query[p] !== undefined)) {
-        reject(ifMatch, 'If-Match');
-        reject(ifNoneMatch, 'If-None-Match');
-        return { kind: 'query' };
-      }
-      reject(ifMatch, 'If-Match');
-      if (ifNoneMatch === '*')
-        fail('PreconditionFailed', `If-None-Match * not appropriate for ${method} requests`);
-      return { kind: 'read' };
-    }
-    case 'PUT':
-      if (ifMatch !== undefined && ifNoneMatch !== undefined) {
-        fail(
-          'PreconditionFailed',
-          'Simultaneous use of If-Match and If-None-Match not supported for PUT requests',
-        );
-      }
-      if (ifNoneMatch === '*') {
-        if (request.path.length === 0) fail('BadRequest', 'No new resource ID in HTTP PUT request');
-        return { kind: 'create' };
-      }
-      return { kind: 'update' };
-    case 'PATCH':
-      reject(ifNoneMatch, 'If-None-Match');
-      return { kind: 'patch' };
-    case 'DELETE':
-      reject(ifNoneMatch, 'If-None-Match');
-      return { kind: 'delete' };
-    default:
-      return fail('MethodNotSupported', `Method ${method} not supported`);
   }
 }
 

@@ -2,13 +2,8 @@ import { fail } from '../../../domain/errors.js';
 import { isSuperUser } from '../../../domain/identity/identity.js';
 import type { Session } from '../../../domain/sessions/session.js';
 import type { JsonRequest, Services } from '../../context.js';
-import {
-  atLeast,
-  DEFAULT_PROTOCOL,
-  formatVersion,
-  negotiate,
-  type Version,
-} from '../../crest/api-version.js';
+import { atLeast, type Version } from '../../crest/api-version.js';
+import { operationOf, routeVersion } from '../../crest/operation.js';
 import { sendJson } from '../../crest/reply.js';
 import { asObject, crestBody, single } from '../../crest/request.js';
 import { type ActionContext, type ActionSpec, sessionActions } from './actions.js';
@@ -21,10 +16,6 @@ export const SESSION_ROUTES: readonly Version[] = [
   { major: 4, minor: 0 },
   { major: 5, minor: 1 },
 ];
-
-type Operation =
-  | { kind: 'action'; name: string }
-  | { kind: 'create' | 'read' | 'query' | 'update' | 'patch' | 'delete' };
 
 /**
  * `/json/sessions`: in AM's order — request parsing (400), the caller (401), the permission
@@ -54,17 +45,7 @@ export async function handleSessions(services: Services, request: JsonRequest) {
 
   await authorize(spec, caller, admin, target);
 
-  const served = negotiate(SESSION_ROUTES, request.versions.resource);
-  if (!served) {
-    const asked = request.versions.resource ? formatVersion(request.versions.resource) : '';
-    return fail(
-      'VersionNotFound',
-      `Accept-API-Version: Requested version "${asked}" does not match any routes.`,
-    );
-  }
-  const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
-  request.raw.anvil.contentApiVersion = `protocol=${formatVersion(protocol)},resource=${formatVersion(served)}`;
-  request.raw.anvil.warn = request.versions.resource === undefined;
+  const { served } = routeVersion(request, SESSION_ROUTES);
 
   if (operation.kind !== 'action') {
     if (operation.kind === 'read' && request.path.length === 0) {
@@ -90,33 +71,6 @@ export async function handleSessions(services: Services, request: JsonRequest) {
   const result = await spec.run(context);
   request.reply.headers(context.headers);
   return sendJson(request.reply, 200, result);
-}
-
-function operationOf(request: JsonRequest): Operation {
-  const { method, query } = request;
-  switch (method) {
-    case 'POST': {
-      const action = single(query, '_action');
-      if (action !== undefined && action !== '' && action !== 'create')
-        return { kind: 'action', name: action };
-      const protocol = request.versions.protocol ?? DEFAULT_PROTOCOL;
-      if (action === undefined && !atLeast(protocol, 2, 1)) fail('MissingAction');
-      return { kind: 'create' };
-    }
-    case 'GET':
-    case 'HEAD':
-      return ['_queryFilter', '_queryId', '_queryExpression'].some((p) => query[p] !== undefined)
-        ? { kind: 'query' }
-        : { kind: 'read' };
-    case 'PUT':
-      return { kind: 'update' };
-    case 'PATCH':
-      return { kind: 'patch' };
-    case 'DELETE':
-      return { kind: 'delete' };
-    default:
-      return fail('MethodNotSupported', `Method ${method} not supported`);
-  }
 }
 
 /**
