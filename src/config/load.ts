@@ -67,15 +67,19 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
   }
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
   const errors = [...Value.Errors(ConfigSchema, withDefaults)];
-  const first = errors[0];
+  // An extra key also yields a bare "schema is false" error; the additionalProperties one names it.
+  const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
   if (first) {
     const path = pointerToPath(first.instancePath);
-    const unknown =
-      first.keyword === 'additionalProperties'
-        ? ` (unknown setting ${String((first.params as { additionalProperties?: unknown }).additionalProperties ?? '')})`
-        : '';
+    if (first.keyword === 'additionalProperties') {
+      const extra = (first.params as { additionalProperties?: unknown }).additionalProperties;
+      const names = (Array.isArray(extra) ? extra : [extra]).map((n) =>
+        path ? `${path}.${String(n)}` : String(n),
+      );
+      throw new ConfigError(`Invalid configuration: unknown setting ${names.join(', ')}`);
+    }
     const from = sources.get(path) ? ` (from ${sources.get(path)})` : '';
-    throw new ConfigError(`Invalid configuration: ${path || '<root>'}${from} ${first.message}${unknown}`);
+    throw new ConfigError(`Invalid configuration: ${path || '<root>'}${from} ${first.message}`);
   }
   return deepFreeze(withDefaults as Config);
 }
