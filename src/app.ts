@@ -39,6 +39,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxSessionMinutes: config.session.maxSessionMinutes,
     allowlist: config.session.allowlist,
     queryProperties: config.session.queryProperties,
+    quota: config.session.quota,
   });
   const sessions = new SessionService({
     store: stores.sessions,

@@ -10,6 +10,27 @@ import { type Static, Type } from 'typebox';
 const minutes = (def: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 525_600, default: def, description });
 
+const QuotaAction = Type.Union(
+  [
+    Type.Literal('DENY_ACCESS'),
+    Type.Literal('DESTROY_NEXT_EXPIRING'),
+    Type.Literal('DESTROY_OLDEST_SESSION'),
+    Type.Literal('DESTROY_ALL'),
+  ],
+  { description: 'What a login does when the user is at the limit.' },
+);
+
+const RealmQuota = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: 'Enforce the quota in this realm.' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000, description: 'Live sessions per user.' }),
+    ),
+    action: Type.Optional(QuotaAction),
+  },
+  { additionalProperties: false },
+);
+
 const RealmSession = Type.Object(
   {
     maxIdleMinutes: Type.Optional(
@@ -32,6 +53,7 @@ const RealmSession = Type.Object(
         description: 'Session properties returned by getSessionInfo (resource 4.0+) in this realm.',
       }),
     ),
+    quota: Type.Optional(RealmQuota),
   },
   { additionalProperties: false },
 );
@@ -48,6 +70,11 @@ export const RealmConfig = Type.Object(
       }),
     ),
     active: Type.Optional(Type.Boolean({ description: 'An inactive realm refuses authentication.' })),
+    admins: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Users of this realm who administer its sessions and those of its sub-realms.',
+      }),
+    ),
     session: Type.Optional(RealmSession),
   },
   { additionalProperties: false },
@@ -141,6 +168,47 @@ export const ConfigSchema = Type.Object(
           default: ['AMCtxId'],
           description: 'Default session properties returned by getSessionInfo at resource 4.0+.',
         }),
+        quota: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: false,
+              description: 'Session quotas (AM: Enable Quota Constraints); off by default as in AM.',
+            }),
+            limit: Type.Integer({
+              minimum: 1,
+              maximum: 10_000,
+              default: 5,
+              description: 'Active user sessions: the most live sessions one user may hold (AM default 5).',
+            }),
+            action: Type.Union(
+              [
+                Type.Literal('DENY_ACCESS'),
+                Type.Literal('DESTROY_NEXT_EXPIRING'),
+                Type.Literal('DESTROY_OLDEST_SESSION'),
+                Type.Literal('DESTROY_ALL'),
+              ],
+              {
+                default: 'DESTROY_NEXT_EXPIRING',
+                description:
+                  'At the limit: `DENY_ACCESS` refuses the login; `DESTROY_NEXT_EXPIRING`, `DESTROY_OLDEST_SESSION` or `DESTROY_ALL` end existing sessions to make room (AM default `DESTROY_NEXT_EXPIRING`).',
+              },
+            ),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        maxSessionListSize: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 120,
+          description: 'Most sessions one query returns (AM: Maximum Number of Search Results, default 120).',
+        }),
+        postLogoutUrl: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'When set, a REST logout answer also carries `goto` with this URL (AM: post-process logout URL).',
+          }),
+        ),
         sweepIntervalSeconds: Type.Integer({
           minimum: 1,
           maximum: 86_400,

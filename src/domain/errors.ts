@@ -39,6 +39,7 @@ export const errorCatalogue = {
   // Authentication
   LoginFailure: 'Login failure',
   UserInactive: 'User not Active',
+  SessionLimitReached: 'You have reached your session limit.',
   AuthTimeout: 'Session has timed out',
   UnknownAuthIndexType: 'Unknown Authentication Index Type',
   NoConfiguration: 'No Configuration found',

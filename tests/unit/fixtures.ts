@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { PasswordHasher } from '../../src/domain/identity/store.js';
-import type { RealmSessionSettings } from '../../src/domain/realms/realm.js';
-import { type RealmDefinition, RealmRegistry } from '../../src/domain/realms/realm-registry.js';
-import type { StoredSession } from '../../src/domain/sessions/session.js';
+import {
+  type RealmDefinition,
+  RealmRegistry,
+  type SessionDefaults,
+} from '../../src/domain/realms/realm-registry.js';
 import type { SessionStore } from '../../src/domain/sessions/store.js';
 
-export const DEFAULT_SESSION_SETTINGS: RealmSessionSettings = {
+export const DEFAULT_SESSION_SETTINGS: SessionDefaults = {
   maxIdleMinutes: 30,
   maxSessionMinutes: 120,
   allowlist: [],
   queryProperties: ['AMCtxId'],
+  quota: { enabled: false, limit: 5, action: 'DESTROY_NEXT_EXPIRING' },
 };
 
 export function realms(
@@ -37,43 +40,28 @@ export class FakeHasher implements PasswordHasher {
   }
 }
 
-/** Wraps a session store and records the calls that reach it. */
-export class RecordingSessionStore implements SessionStore {
-  readonly calls: { method: keyof SessionStore; args: unknown[] }[] = [];
-  readonly #inner: SessionStore;
+/** A session store that records the calls that reach it. */
+export type RecordingSessionStore = SessionStore & {
+  calls: { method: keyof SessionStore; args: unknown[] }[];
+  count(method: keyof SessionStore): number;
+};
 
-  constructor(inner: SessionStore) {
-    this.#inner = inner;
-  }
-
-  count(method: keyof SessionStore): number {
-    return this.calls.filter((c) => c.method === method).length;
-  }
-
-  insert(session: StoredSession): Promise<void> {
-    this.calls.push({ method: 'insert', args: [session] });
-    return this.#inner.insert(session);
-  }
-
-  get(id: string): Promise<StoredSession | undefined> {
-    this.calls.push({ method: 'get', args: [id] });
-    return this.#inner.get(id);
-  }
-
-  touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
-    this.calls.push({ method: 'touch', args: [id, latestAccessTime, expiresAt] });
-    return this.#inner.touch(id, latestAccessTime, expiresAt);
-  }
-
-  delete(id: string): Promise<boolean> {
-    this.calls.push({ method: 'delete', args: [id] });
-    return this.#inner.delete(id);
-  }
-
-  deleteExpired(now: number, limit: number): Promise<number> {
-    this.calls.push({ method: 'deleteExpired', args: [now, limit] });
-    return this.#inner.deleteExpired(now, limit);
-  }
+/** Wraps a session store so that every call (of every method, present and future) is recorded. */
+export function recordCalls(inner: SessionStore): RecordingSessionStore {
+  const calls: RecordingSessionStore['calls'] = [];
+  const count = (method: keyof SessionStore) => calls.filter((c) => c.method === method).length;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'calls') return calls;
+      if (property === 'count') return count;
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push({ method: property as keyof SessionStore, args });
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as RecordingSessionStore;
 }
 
 /** Replaces the character at `index` with a different character of the same alphabet. */

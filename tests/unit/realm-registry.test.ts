@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RealmSessionSettings, realmDn } from '../../src/domain/realms/realm.js';
-import { RealmDefinitionError } from '../../src/domain/realms/realm-registry.js';
+import { realmDn } from '../../src/domain/realms/realm.js';
+import { type RealmDefinition, RealmDefinitionError } from '../../src/domain/realms/realm-registry.js';
 import { DEFAULT_SESSION_SETTINGS, realms } from './fixtures.js';
 
 const tree = () =>
@@ -15,6 +15,10 @@ const tree = () =>
     { path: '/partners/Europe' },
   ]);
 
+
+/** The defaults as a realm sees them: the quota, being off, resolves to undefined. */
+const RESOLVED = { ...DEFAULT_SESSION_SETTINGS, quota: undefined };
+
 describe('RealmRegistry', () => {
   describe('root', () => {
     it('always exists, with path /, empty name and the am-config DN', () => {
@@ -24,7 +28,7 @@ describe('RealmRegistry', () => {
       expect(registry.root.parent).toBeUndefined();
       expect(registry.root.dn).toBe('ou=am-config');
       expect(registry.root.active).toBe(true);
-      expect(registry.root.session).toEqual(DEFAULT_SESSION_SETTINGS);
+      expect(registry.root.session).toEqual(RESOLVED);
       expect(registry.all()).toEqual([registry.root]);
     });
 
@@ -68,18 +72,30 @@ describe('RealmRegistry', () => {
 
     it('inherits session settings from the parent, realm values winning', () => {
       const registry = tree();
-      expect(registry.byPath('/alpha')?.session).toEqual(DEFAULT_SESSION_SETTINGS);
-      expect(registry.byPath('/bravo')?.session).toEqual({ ...DEFAULT_SESSION_SETTINGS, maxIdleMinutes: 10 });
+      expect(registry.byPath('/alpha')?.session).toEqual(RESOLVED);
+      expect(registry.byPath('/bravo')?.session).toEqual({ ...RESOLVED, maxIdleMinutes: 10 });
       expect(registry.byPath('/bravo/inner')?.session).toEqual({
-        ...DEFAULT_SESSION_SETTINGS,
+        ...RESOLVED,
         maxIdleMinutes: 10,
         maxSessionMinutes: 60,
       });
     });
 
+    it('resolves quotas: off unless enabled, each part inherited by sub-realms', () => {
+      const registry = realms([
+        { path: '/q', session: { quota: { enabled: true, limit: 2 } } },
+        { path: '/q/sub', session: { quota: { action: 'DENY_ACCESS' } } },
+        { path: '/q/off', session: { quota: { enabled: false } } },
+      ]);
+      expect(registry.root.session.quota).toBeUndefined();
+      expect(registry.byPath('/q')?.session.quota).toEqual({ limit: 2, action: 'DESTROY_NEXT_EXPIRING' });
+      expect(registry.byPath('/q/sub')?.session.quota).toEqual({ limit: 2, action: 'DENY_ACCESS' });
+      expect(registry.byPath('/q/off')?.session.quota).toBeUndefined();
+    });
+
     it('ignores undefined session values instead of erasing the inherited ones', () => {
       // A configuration file may spell an optional value out as undefined/null-ish.
-      const session = { maxIdleMinutes: undefined } as unknown as Partial<RealmSessionSettings>;
+      const session = { maxIdleMinutes: undefined } as unknown as RealmDefinition['session'];
       const registry = realms([{ path: '/x', session }]);
       expect(registry.byPath('/x')?.session.maxIdleMinutes).toBe(30);
     });

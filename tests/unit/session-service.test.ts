@@ -6,7 +6,7 @@ import type { RealmRegistry } from '../../src/domain/realms/realm-registry.js';
 import type { Session } from '../../src/domain/sessions/session.js';
 import { SessionService } from '../../src/domain/sessions/session-service.js';
 import { MemorySessionStore } from '../../src/stores/memory/index.js';
-import { RecordingSessionStore, realms, replaceAt } from './fixtures.js';
+import { type RecordingSessionStore, realms, recordCalls, replaceAt } from './fixtures.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -23,7 +23,7 @@ describe('SessionService', () => {
   beforeEach(() => {
     clock = new ManualClock();
     start = clock.now();
-    store = new RecordingSessionStore(new MemorySessionStore());
+    store = recordCalls(new MemorySessionStore());
     service = new SessionService({ store, clock, updateFrequencySeconds: 60 });
     registry = realms([{ path: '/alpha' }, { path: '/short', session: { maxIdleMinutes: 5 } }]);
     alpha = registry.byPath('/alpha') as Realm;

@@ -1,10 +1,26 @@
+import type { QuotaAction } from '../sessions/store.js';
 import { type Realm, type RealmSessionSettings, realmDn } from './realm.js';
+
+/** A quota as configured: on or off, with its limit and action (sub-realms inherit each part). */
+export interface QuotaSettings {
+  enabled: boolean;
+  limit: number;
+  action: QuotaAction;
+}
+
+/** Session defaults for the whole tree (from the global `session.*` settings). */
+export interface SessionDefaults extends Omit<RealmSessionSettings, 'quota'> {
+  quota: QuotaSettings;
+}
 
 export interface RealmDefinition {
   path: string;
   aliases?: readonly string[] | undefined;
   active?: boolean | undefined;
-  session?: Partial<RealmSessionSettings> | undefined;
+  admins?: readonly string[] | undefined;
+  session?:
+    | (Partial<Omit<RealmSessionSettings, 'quota'>> & { quota?: Partial<QuotaSettings> | undefined })
+    | undefined;
 }
 
 /**
@@ -17,8 +33,10 @@ export class RealmRegistry {
   readonly #children = new Map<Realm, Map<string, Realm>>();
   readonly #dnsAliases = new Map<string, Realm>();
   readonly #nameOrAlias = new Map<string, Realm | null>();
+  /** Each realm's effective settings as configured, for its sub-realms to inherit. */
+  readonly #inherited = new Map<Realm, SessionDefaults>();
 
-  constructor(definitions: readonly RealmDefinition[], defaults: RealmSessionSettings) {
+  constructor(definitions: readonly RealmDefinition[], defaults: SessionDefaults) {
     const rootDefinition = definitions.find((d) => d.path === '/');
     this.root = this.#make('/', '', undefined, rootDefinition, defaults);
     for (const definition of definitions) {
@@ -38,7 +56,7 @@ export class RealmRegistry {
       if (this.#byPath.has(definition.path.toLowerCase())) {
         throw new RealmDefinitionError(`realm ${definition.path} is defined twice`);
       }
-      this.#make(definition.path, name, parent, definition, parent.session);
+      this.#make(definition.path, name, parent, definition, this.#inherited.get(parent) as SessionDefaults);
     }
     for (const realm of this.#byPath.values()) {
       if (realm !== this.root) this.#addNameOrAlias(realm.name, realm);
@@ -54,9 +72,19 @@ export class RealmRegistry {
     name: string,
     parent: Realm | undefined,
     definition: RealmDefinition | undefined,
-    inherited: RealmSessionSettings,
+    inherited: SessionDefaults,
   ): Realm {
-    const session = { ...inherited, ...stripUndefined(definition?.session ?? {}) };
+    const { quota: quotaOverride, ...overrides } = definition?.session ?? {};
+    const settings: SessionDefaults = {
+      ...inherited,
+      ...stripUndefined(overrides),
+      quota: { ...inherited.quota, ...stripUndefined(quotaOverride ?? {}) },
+    };
+    const { quota, ...rest } = settings;
+    const session: RealmSessionSettings = {
+      ...rest,
+      quota: quota.enabled ? { limit: quota.limit, action: quota.action } : undefined,
+    };
     const realm: Realm = {
       path,
       name,
@@ -64,9 +92,11 @@ export class RealmRegistry {
       dn: realmDn(path),
       aliases: definition?.aliases ?? [],
       active: definition?.active ?? true,
+      admins: definition?.admins ?? [],
       session,
     };
     this.#byPath.set(path.toLowerCase(), realm);
+    this.#inherited.set(realm, settings);
     if (parent) {
       const children = this.#children.get(parent) ?? new Map<string, Realm>();
       this.#children.set(parent, children);
@@ -103,6 +133,12 @@ export class RealmRegistry {
   /** The realm whose DNS alias is this host name, if any. */
   byHost(host: string): Realm | undefined {
     return this.#dnsAliases.get(host.toLowerCase());
+  }
+
+  /** True when `realm` is `ancestor` or lies below it. */
+  isWithin(realm: Realm, ancestor: Realm): boolean {
+    for (let r: Realm | undefined = realm; r; r = r.parent) if (r === ancestor) return true;
+    return false;
   }
 
   /** `?realm=` values: a path (`/customers/asia`) or a bare name or alias. */

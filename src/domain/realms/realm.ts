@@ -1,3 +1,5 @@
+import type { Quota } from '../sessions/store.js';
+
 /** Session settings in force for one realm (realm values over the global defaults). */
 export interface RealmSessionSettings {
   maxIdleMinutes: number;
@@ -6,6 +8,8 @@ export interface RealmSessionSettings {
   allowlist: readonly string[];
   /** Properties returned in `getSessionInfo` at resource 4.0+. */
   queryProperties: readonly string[];
+  /** The session quota, when enforced in this realm. */
+  quota: Quota | undefined;
 }
 
 /** An AM realm: `/` is the root; sub-realms have slash paths such as `/alpha`. */
@@ -19,6 +23,8 @@ export interface Realm {
   dn: string;
   aliases: readonly string[];
   active: boolean;
+  /** User names of this realm that administer its sessions and its sub-realms'. */
+  admins: readonly string[];
   session: RealmSessionSettings;
 }
 

@@ -6,6 +6,7 @@ import {
   parseSessionToken,
   sameDigest,
 } from '../../core/tokens.js';
+import { fail } from '../errors.js';
 import type { Realm } from '../realms/realm.js';
 import { expiresAt, isLive, type Session } from './session.js';
 import type { SessionStore } from './store.js';
@@ -62,8 +63,47 @@ export class SessionService {
         authInstant: isoSeconds(now),
       },
     };
-    await this.#store.insert({ ...session, secretHash, expiresAt: expiresAt(session) });
+    const stored = { ...session, secretHash, expiresAt: expiresAt(session) };
+    const quota = input.realm.session.quota;
+    if (!quota) {
+      await this.#store.insert(stored);
+    } else {
+      const result = await this.#store.insertWithQuota(stored, quota, now);
+      if (!result.inserted) fail('SessionLimitReached');
+    }
     return { token, session };
+  }
+
+  /** The live session with this handle (handles name sessions; they are never credentials). */
+  async byHandle(sessionHandle: string): Promise<Session | undefined> {
+    const stored = await this.#store.getByHandle(sessionHandle);
+    return stored && isLive(stored, this.#clock.now()) ? stored : undefined;
+  }
+
+  /** A user's live sessions, oldest first. */
+  async listForUser(universalId: string): Promise<Session[]> {
+    const now = this.#clock.now();
+    return (await this.#store.listByUniversalId(universalId)).filter((s) => isLive(s, now));
+  }
+
+  /** Live sessions of exactly this realm, oldest first, at most `limit`. */
+  async listInRealm(realm: string, limit: number): Promise<Session[]> {
+    return this.#store.listByRealm(realm, this.#clock.now(), limit);
+  }
+
+  /** Ends every session of a user; returns how many there were. */
+  async destroyAllOf(universalId: string): Promise<number> {
+    return this.#store.deleteByUniversalId(universalId);
+  }
+
+  /** Sets (or, with `""`, clears to empty) properties of a live session; returns the session as changed. */
+  async setProperties(
+    session: Session,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Session | undefined> {
+    const properties = { ...session.properties, ...changes };
+    if (!(await this.#store.updateProperties(session.id, properties))) return undefined;
+    return { ...session, properties };
   }
 
   /**

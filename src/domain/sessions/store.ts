@@ -1,5 +1,16 @@
 import type { StoredSession } from './session.js';
 
+/** AM's four answers to a user who already has as many sessions as the quota allows. */
+export type QuotaAction = 'DENY_ACCESS' | 'DESTROY_NEXT_EXPIRING' | 'DESTROY_OLDEST_SESSION' | 'DESTROY_ALL';
+
+export interface Quota {
+  /** Most live sessions a user may hold at once. */
+  limit: number;
+  action: QuotaAction;
+}
+
+export type QuotaInsert = { inserted: true; evicted: string[] } | { inserted: false };
+
 /**
  * What the session domain needs from storage. Every implementation (`src/stores/*`) passes the
  * shared contract suite in `tests/contract/session-store.contract.ts`.
@@ -21,4 +32,26 @@ export interface SessionStore {
   delete(id: string): Promise<boolean>;
   /** Removes at most `limit` sessions with `expiresAt ≤ now`; returns how many went. */
   deleteExpired(now: number, limit: number): Promise<number>;
+  /**
+   * Adds a session while its user keeps at most `quota.limit` live sessions (`expiresAt > now`).
+   * When the user is at the limit: `DENY_ACCESS` adds nothing; `DESTROY_NEXT_EXPIRING` removes the
+   * live sessions with the earliest `expiresAt`, `DESTROY_OLDEST_SESSION` those with the earliest
+   * `creationTime`, as many as needed; `DESTROY_ALL` removes all of them. Atomic with respect to
+   * every other write for the same user, on this node and on others sharing the store, so that
+   * concurrent logins can never leave more than `limit` live sessions.
+   */
+  insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert>;
+  /** The session with this handle, live or expired. */
+  getByHandle(sessionHandle: string): Promise<StoredSession | undefined>;
+  /** Every session of a user (universal ids compare case-insensitively), live or expired, oldest first. */
+  listByUniversalId(universalId: string): Promise<StoredSession[]>;
+  /**
+   * Sessions of a realm (exactly that realm, case-insensitive) with `expiresAt > now`, oldest first,
+   * at most `limit`.
+   */
+  listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]>;
+  /** Removes every session of a user; returns how many went. */
+  deleteByUniversalId(universalId: string): Promise<number>;
+  /** Replaces a session's properties; false when the session is gone. */
+  updateProperties(id: string, properties: Readonly<Record<string, string>>): Promise<boolean>;
 }

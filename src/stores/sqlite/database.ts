@@ -37,6 +37,9 @@ const migrations: readonly string[] = [
      PRIMARY KEY (realm, username)
    ) WITHOUT ROWID;
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  `CREATE INDEX sessions_realm ON sessions (realm, creation_time);
+   DROP INDEX sessions_universal_id;
+   CREATE INDEX sessions_universal_id ON sessions (universal_id, creation_time);`,
 ];
 
 /**

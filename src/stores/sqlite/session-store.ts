@@ -1,5 +1,6 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
-import type { SessionStore } from '../../domain/sessions/store.js';
+import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
+import { chooseEvictions } from '../quota.js';
 import type { SqliteDatabase } from './database.js';
 
 interface Row {
@@ -40,9 +41,42 @@ export class SqliteSessionStore implements SessionStore {
       'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
     );
     this.#exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?');
+    this.#byHandle = db.prepare<[string], Row>('SELECT * FROM sessions WHERE session_handle = ?');
+    this.#byUser = db.prepare<[string], Row>(
+      'SELECT * FROM sessions WHERE universal_id = ? ORDER BY creation_time, id',
+    );
+    this.#liveForUser = db.prepare<[string, number], Pick<Row, 'id' | 'expires_at' | 'creation_time'>>(
+      'SELECT id, expires_at, creation_time FROM sessions WHERE universal_id = ? AND expires_at > ?',
+    );
+    this.#byRealm = db.prepare<[string, number, number], Row>(
+      'SELECT * FROM sessions WHERE realm = ? AND expires_at > ? ORDER BY creation_time, id LIMIT ?',
+    );
+    this.#deleteByUser = db.prepare<[string]>('DELETE FROM sessions WHERE universal_id = ?');
+    this.#updateProperties = db.prepare<[string, string]>('UPDATE sessions SET properties = ? WHERE id = ?');
+    const insertWithQuota = db.transaction((row: Row, quota: Quota, now: number): QuotaInsert => {
+      const live = this.#liveForUser.all(row.universal_id, now).map((r) => ({
+        id: r.id,
+        expiresAt: r.expires_at,
+        creationTime: r.creation_time,
+      }));
+      const evicted = chooseEvictions(live, quota);
+      if (evicted === undefined) return { inserted: false };
+      for (const id of evicted) this.#delete.run(id);
+      this.#insert.run(row);
+      return { inserted: true, evicted };
+    });
+    // IMMEDIATE takes the write lock before reading, so two processes cannot both see room.
+    this.#insertWithQuota = insertWithQuota.immediate;
   }
 
   readonly #exists;
+  readonly #byHandle;
+  readonly #byUser;
+  readonly #liveForUser;
+  readonly #byRealm;
+  readonly #deleteByUser;
+  readonly #updateProperties;
+  readonly #insertWithQuota: (row: Row, quota: Quota, now: number) => QuotaInsert;
 
   async insert(session: StoredSession): Promise<void> {
     this.#insert.run(toRow(session));
@@ -64,6 +98,31 @@ export class SqliteSessionStore implements SessionStore {
 
   async deleteExpired(now: number, limit: number): Promise<number> {
     return this.#deleteExpired.run(now, limit).changes;
+  }
+
+  async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
+    return this.#insertWithQuota(toRow(session), quota, now);
+  }
+
+  async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
+    const row = this.#byHandle.get(sessionHandle);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async listByUniversalId(universalId: string): Promise<StoredSession[]> {
+    return this.#byUser.all(universalId).map(fromRow);
+  }
+
+  async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
+    return this.#byRealm.all(realm, now, limit).map(fromRow);
+  }
+
+  async deleteByUniversalId(universalId: string): Promise<number> {
+    return this.#deleteByUser.run(universalId).changes;
+  }
+
+  async updateProperties(id: string, properties: Readonly<Record<string, string>>): Promise<boolean> {
+    return this.#updateProperties.run(JSON.stringify(properties), id).changes > 0;
   }
 }
 

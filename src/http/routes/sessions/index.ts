@@ -1,5 +1,6 @@
 import { fail } from '../../../domain/errors.js';
 import { isSuperUser } from '../../../domain/identity/identity.js';
+import type { Realm } from '../../../domain/realms/realm.js';
 import type { Session } from '../../../domain/sessions/session.js';
 import type { JsonRequest, Services } from '../../context.js';
 import { atLeast, type Version } from '../../crest/api-version.js';
@@ -7,6 +8,7 @@ import { operationOf, routeVersion } from '../../crest/operation.js';
 import { sendJson } from '../../crest/reply.js';
 import { asObject, crestBody, single } from '../../crest/request.js';
 import { type ActionContext, type ActionSpec, sessionActions } from './actions.js';
+import { runQuery } from './query.js';
 
 /** The route versions of `/sessions`, oldest first (AM 5.5 … Identity Cloud). */
 export const SESSION_ROUTES: readonly Version[] = [
@@ -24,13 +26,16 @@ export const SESSION_ROUTES: readonly Version[] = [
 export async function handleSessions(services: Services, request: JsonRequest) {
   const operation = operationOf(request);
   const body = asObject(crestBody(request.rawBody, request.raw.headers['content-type']));
-  if (operation.kind === 'action' && request.raw.headers['if-match'] !== undefined)
-    fail('PreconditionFailed');
 
   const spec = operation.kind === 'action' ? sessionActions[operation.name.toLowerCase()] : undefined;
   const caller = await services.sessions.resolve(request.callerToken);
   if (!caller && spec?.permission !== 'anyone') fail('AccessDenied');
-  const admin = caller !== undefined && isSuperUser(caller.universalId);
+  const adminScope = caller ? await adminScopeOf(services, caller) : undefined;
+  const administers = (realmPath: string) => {
+    const realm = services.realms.byPath(realmPath);
+    return adminScope !== undefined && realm !== undefined && services.realms.isWithin(realm, adminScope);
+  };
+  const admin = adminScope !== undefined && services.realms.isWithin(request.realm, adminScope);
 
   const legacy = request.versions.resource?.major === 1;
   const targetToken = targetTokenOf(request, body, legacy);
@@ -43,10 +48,24 @@ export async function handleSessions(services: Services, request: JsonRequest) {
     return resolved;
   };
 
-  await authorize(spec, caller, admin, target);
+  await authorize(spec, caller, admin, administers, target);
 
   const { served } = routeVersion(request, SESSION_ROUTES);
+  const context: ActionContext = {
+    services,
+    request,
+    caller,
+    admin,
+    adminScope,
+    administers,
+    served,
+    body,
+    targetToken,
+    target,
+    headers: {},
+  };
 
+  if (operation.kind === 'query') return sendJson(request.reply, 200, await runQuery(context));
   if (operation.kind !== 'action') {
     if (operation.kind === 'read' && request.path.length === 0) {
       fail('BadRequest', 'The resource collection  cannot be read');
@@ -57,17 +76,6 @@ export async function handleSessions(services: Services, request: JsonRequest) {
   if (!spec || !available(spec, served)) {
     return fail('ActionNotImplemented', `Action ${operation.name} not implemented for this resource`);
   }
-  const context: ActionContext = {
-    services,
-    request,
-    caller,
-    admin,
-    served,
-    body,
-    targetToken,
-    target,
-    headers: {},
-  };
   const result = await spec.run(context);
   request.reply.headers(context.headers);
   return sendJson(request.reply, 200, result);
@@ -89,25 +97,49 @@ function targetTokenOf(
   return fromBody ?? fromQuery ?? request.cookieToken ?? request.headerToken;
 }
 
+/**
+ * The realm tree a caller administers: the root for super users (`amAdmin`); for a user listed
+ * in a realm's `admins`, that realm (its own realm only).
+ */
+async function adminScopeOf(services: Services, caller: Session): Promise<Realm | undefined> {
+  if (isSuperUser(caller.universalId)) return services.realms.root;
+  const realm = services.realms.byPath(caller.realm);
+  if (!realm || !realm.admins.some((name) => name.toLowerCase() === caller.username.toLowerCase())) {
+    return undefined;
+  }
+  return realm;
+}
+
+/**
+ * Spec §4.2: admins of the URL's realm may do everything (on targets within their realm tree);
+ * otherwise `validate` and `logout` are open, owner actions need a target of the caller's own
+ * user, and the rest is refused (403).
+ */
 async function authorize(
   spec: ActionSpec | undefined,
   caller: Session | undefined,
   admin: boolean,
+  administers: (realmPath: string) => boolean,
   target: () => Promise<Session | undefined>,
 ): Promise<void> {
-  if (admin) return;
   switch (spec?.permission) {
     case 'anyone':
     case 'caller':
       return;
     case 'owner': {
       const session = await target();
+      if (admin && (!session || administers(session.realm))) return;
       if (session && caller && session.universalId.toLowerCase() === caller.universalId.toLowerCase()) return;
       return fail('Forbidden');
     }
-    default:
+    default: {
       // Admin-only actions, unknown actions and every CRUD operation.
-      return fail('Forbidden');
+      if (!admin) return fail('Forbidden');
+      // A realm admin's reach ends at its realm tree, whatever the URL says.
+      const session = spec ? await target() : undefined;
+      if (session && !administers(session.realm)) fail('Forbidden');
+      return;
+    }
   }
 }
 
