@@ -37,8 +37,10 @@ Each entry of \`realms\` has:
 | \`path\` | the realm path, e.g. \`/alpha\` or \`/customers/europe\` (parents first); \`/\` configures the root |
 | \`aliases\` | bare names usable in URLs and \`?realm=\`; names containing a dot are DNS aliases that select the realm by \`Host\` |
 | \`active\` | \`false\` refuses authentication in the realm (AM's 400 \`Invalid Domain DN\`) |
+| \`admins\` | user names of this realm who administer its sessions and those of its sub-realms (query, refresh, logout by handle…); \`amAdmin\` administers every realm |
 | \`session.maxIdleMinutes\`, \`session.maxSessionMinutes\` | the realm's timeouts (default: the global \`session.*\`) |
 | \`session.allowlist\`, \`session.queryProperties\` | the realm's session property lists (default: the global ones) |
+| \`session.quota.enabled\`, \`.limit\`, \`.action\` | the realm's session quota; each part not given is inherited from the parent realm, then the global \`session.quota\` |
 
 Example (\`anvil.yaml\`):
 
@@ -49,7 +51,11 @@ cookie:
   domains: [example.com]
 realms:
   - path: /alpha
-    session: { maxIdleMinutes: 15 }
+    admins: [alice]
+    session:
+      maxIdleMinutes: 15
+      allowlist: [LoginLocation]
+      quota: { enabled: true, limit: 5, action: DESTROY_OLDEST_SESSION }
   - path: /bravo
   - path: /customers
     aliases: [customers.example.com]

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configurationDocs } from '../../src/config/docs.js';
+import { loadConfig } from '../../src/config/load.js';
 import { errorCatalogue } from '../../src/domain/errors.js';
 import { statusOf } from '../../src/http/crest/errors.js';
 
@@ -21,6 +24,19 @@ describe('docs stay true', () => {
 
   it('docs/configuration.md is generated from the schema (run `npm run docs:config`)', () => {
     expect(read('docs/configuration.md')).toBe(configurationDocs());
+  });
+
+  it('the example configuration in docs/configuration.md loads', () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(read('docs/configuration.md'))?.[1];
+    expect(yaml).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'anvil-docs-'));
+    try {
+      writeFileSync(join(dir, 'anvil.yaml'), yaml as string);
+      const config = loadConfig({ file: join(dir, 'anvil.yaml') });
+      expect(config.realms.map((r) => r.path)).toContain('/customers/europe');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the README shows the two set-up commands', () => {
