@@ -54,7 +54,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clock,
     maxMinutes: config.authn.journeyMaxMinutes,
   });
-  const authn = new AuthnService({ realms, identities, sessions, codec, trees: defaultTrees() });
+  const authn = new AuthnService({
+    realms,
+    identities,
+    sessions,
+    codec,
+    used: stores.usedJourneys,
+    trees: defaultTrees(),
+  });
   const services: Services = {
     config,
     clock,

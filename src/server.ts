@@ -133,6 +133,9 @@ async function sweep(built: App, logger: Logger) {
       removed += n;
       if (n < 1000) break;
     }
+    for (let round = 0; round < 100; round += 1) {
+      if ((await built.services.authn.sweep(built.services.clock.now(), 1000)) < 1000) break;
+    }
     if (removed > 0) logger.debug({ removed }, 'expired sessions deleted');
   } catch (error) {
     logger.error({ err: error }, 'session sweep failed');

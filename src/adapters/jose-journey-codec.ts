@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { randomSecret } from '../core/tokens.js';
-import type { JourneyCodec } from '../domain/authn/authn-service.js';
+import type { JourneyCodec, OpenedJourney } from '../domain/authn/authn-service.js';
 import type { JourneyState } from '../domain/authn/journey.js';
 import { fail } from '../domain/errors.js';
 import type { Realm } from '../domain/realms/realm.js';
@@ -31,7 +31,7 @@ export class JoseJourneyCodec implements JourneyCodec {
       .sign(this.#key);
   }
 
-  async open(authId: string): Promise<JourneyState> {
+  async open(authId: string): Promise<OpenedJourney> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(authId, this.#key, {
@@ -53,6 +53,13 @@ export class JoseJourneyCodec implements JourneyCodec {
     ) {
       return fail('BadRequest', 'Failed to parse JWT, the journey state is missing');
     }
-    return { realm: journey.realm, tree: journey.tree, node: journey.node, shared: { ...journey.shared } };
+    if (typeof payload.otk !== 'string' || typeof payload.exp !== 'number') {
+      return fail('BadRequest', 'Failed to parse JWT, the otk or exp claim is missing');
+    }
+    return {
+      state: { realm: journey.realm, tree: journey.tree, node: journey.node, shared: { ...journey.shared } },
+      id: payload.otk,
+      expiresAt: payload.exp * 1000,
+    };
   }
 }

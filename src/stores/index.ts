@@ -1,16 +1,24 @@
+import type { UsedJourneyStore } from '../domain/authn/authn-service.js';
 import type { IdentityStore } from '../domain/identity/store.js';
 import type { MetaStore } from '../domain/meta-store.js';
 import type { SessionStore } from '../domain/sessions/store.js';
-import { MemoryIdentityStore, MemoryMetaStore, MemorySessionStore } from './memory/index.js';
+import {
+  MemoryIdentityStore,
+  MemoryMetaStore,
+  MemorySessionStore,
+  MemoryUsedJourneyStore,
+} from './memory/index.js';
 import { openSqlite } from './sqlite/database.js';
 import { SqliteIdentityStore } from './sqlite/identity-store.js';
 import { SqliteMetaStore } from './sqlite/meta-store.js';
 import { SqliteSessionStore } from './sqlite/session-store.js';
+import { SqliteUsedJourneyStore } from './sqlite/used-journey-store.js';
 
 export interface Stores {
   sessions: SessionStore;
   identities: IdentityStore;
   meta: MetaStore;
+  usedJourneys: UsedJourneyStore;
   /** Where the data lives, for the startup log. */
   description: string;
   close(): Promise<void>;
@@ -27,6 +35,7 @@ export function createStores(location: StoreLocation): Stores {
       sessions: new MemorySessionStore(),
       identities: new MemoryIdentityStore(),
       meta: new MemoryMetaStore(),
+      usedJourneys: new MemoryUsedJourneyStore(),
       description: 'memory (nothing is kept)',
       close: async () => {},
     };
@@ -36,6 +45,7 @@ export function createStores(location: StoreLocation): Stores {
     sessions: new SqliteSessionStore(db),
     identities: new SqliteIdentityStore(db),
     meta: new SqliteMetaStore(db),
+    usedJourneys: new SqliteUsedJourneyStore(db),
     description: location.kind === 'sqlite' ? `sqlite (${db.name})` : 'sqlite (in memory)',
     close: async () => {
       db.close();

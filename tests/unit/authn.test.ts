@@ -11,7 +11,11 @@ import { IdentityService } from '../../src/domain/identity/identity-service.js';
 import type { Realm } from '../../src/domain/realms/realm.js';
 import type { RealmRegistry } from '../../src/domain/realms/realm-registry.js';
 import { SessionService } from '../../src/domain/sessions/session-service.js';
-import { MemoryIdentityStore, MemorySessionStore } from '../../src/stores/memory/index.js';
+import {
+  MemoryIdentityStore,
+  MemorySessionStore,
+  MemoryUsedJourneyStore,
+} from '../../src/stores/memory/index.js';
 import { FakeHasher, realms, replaceAt } from './fixtures.js';
 
 const SECRET = 'a-journey-secret-of-at-least-32-characters';
@@ -60,7 +64,14 @@ describe('authentication journeys', () => {
     identities = new IdentityService({ store: new MemoryIdentityStore(), hasher: new FakeHasher(), clock });
     sessions = new SessionService({ store: new MemorySessionStore(), clock, updateFrequencySeconds: 60 });
     codec = new JoseJourneyCodec({ secret: SECRET, clock, maxMinutes: 5 });
-    authn = new AuthnService({ realms: registry, identities, sessions, codec, trees: defaultTrees() });
+    authn = new AuthnService({
+      realms: registry,
+      identities,
+      sessions,
+      codec,
+      used: new MemoryUsedJourneyStore(),
+      trees: defaultTrees(),
+    });
     await identities.create(alpha, { username: 'demo', password: PASSWORD });
     await identities.create(alpha, { username: 'off', password: PASSWORD, status: 'Inactive' });
   });
@@ -87,7 +98,7 @@ describe('authentication journeys', () => {
         node: 'page',
         shared: { username: 'demo' },
       };
-      expect(await codec.open(await codec.seal(state, alpha))).toEqual(state);
+      expect((await codec.open(await codec.seal(state, alpha))).state).toEqual(state);
     });
 
     it('differs between two starts of the same journey', async () => {

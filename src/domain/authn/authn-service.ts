@@ -6,7 +6,7 @@ import type { RealmRegistry } from '../realms/realm-registry.js';
 import type { Session } from '../sessions/session.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { Callback } from './callbacks.js';
-import { isZeroPageCandidate, type JourneyState, runJourney } from './journey.js';
+import { checkSubmission, isZeroPageCandidate, type JourneyState, runJourney } from './journey.js';
 import { DEFAULT_TREE, type Tree } from './tree.js';
 
 /**
@@ -15,7 +15,25 @@ import { DEFAULT_TREE, type Tree } from './tree.js';
  */
 export interface JourneyCodec {
   seal(state: JourneyState, realm: Realm): Promise<string>;
-  open(authId: string): Promise<JourneyState>;
+  open(authId: string): Promise<OpenedJourney>;
+}
+
+export interface OpenedJourney {
+  state: JourneyState;
+  /** The `authId`'s unique id and expiry: what makes it usable once. */
+  id: string;
+  expiresAt: number;
+}
+
+/**
+ * Remembers spent `authId`s until they expire, so that each continues a journey once — across
+ * every node sharing the store.
+ */
+export interface UsedJourneyStore {
+  /** Records `id` as spent; false when it already was. Atomic. */
+  spend(id: string, expiresAt: number): Promise<boolean>;
+  /** Forgets spent ids that expired before `now`; returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 export interface AuthRequest {
@@ -50,6 +68,7 @@ export interface AuthnServiceOptions {
   identities: IdentityService;
   sessions: SessionService;
   codec: JourneyCodec;
+  used: UsedJourneyStore;
   trees: readonly Tree[];
 }
 
@@ -64,6 +83,11 @@ export class AuthnService {
   constructor(options: AuthnServiceOptions) {
     this.#options = options;
     this.#trees = new Map(options.trees.map((t) => [t.name.toLowerCase(), t]));
+  }
+
+  /** Forgets spent `authId`s that can no longer be presented (they expired). */
+  async sweep(now: number, limit = 1000): Promise<number> {
+    return this.#options.used.deleteExpired(now, limit);
   }
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
@@ -90,11 +114,15 @@ export class AuthnService {
   }
 
   async #continue(request: AuthRequest): Promise<AuthOutcome> {
-    const state = await this.#options.codec.open(request.authId as string);
+    const { state, id, expiresAt } = await this.#options.codec.open(request.authId as string);
     const realm = this.#options.realms.byPath(state.realm);
     const tree = this.#trees.get(state.tree.toLowerCase());
     if (!realm || !tree) return fail('AuthTimeout');
-    const result = await runJourney(tree, realm, state, this.#options.identities, request.callbacks ?? []);
+    const submitted = request.callbacks ?? [];
+    checkSubmission(tree, state, submitted);
+    // AM answers a replayed authId like an expired one.
+    if (!(await this.#options.used.spend(id, expiresAt))) fail('AuthTimeout');
+    const result = await runJourney(tree, realm, state, this.#options.identities, submitted);
     return this.#finish(result, { ...request, realm }, tree.name);
   }
 

@@ -109,16 +109,32 @@ function collect(
   state: JourneyState,
   transient: Transient,
 ): void {
+  checkShape(nodes, submitted);
+  nodes.forEach((node, index) => {
+    const answer = submitted[index];
+    if (node.type === 'UsernameCollector') state.shared.username = inputString(answer);
+    if (node.type === 'PasswordCollector') transient.password = inputString(answer);
+  });
+}
+
+function checkShape(nodes: CollectorNode[], submitted: Callback[]): void {
   if (submitted.length !== nodes.length) {
     fail('BadRequest', 'Incorrect number of callbacks found in JSON response');
   }
   nodes.forEach((node, index) => {
-    const answer = submitted[index];
-    if (answer?.type !== callbackFor(node).type)
+    if (submitted[index]?.type !== callbackFor(node).type) {
       fail('BadRequest', 'Required callback not found in JSON response');
-    if (node.type === 'UsernameCollector') state.shared.username = inputString(answer);
-    if (node.type === 'PasswordCollector') transient.password = inputString(answer);
+    }
   });
+}
+
+/**
+ * Refuses (400) a submission that does not answer the waiting page: checked before the `authId`
+ * is spent, so a client can correct a malformed request.
+ */
+export function checkSubmission(tree: Tree, state: JourneyState, submitted: Callback[]): void {
+  const node = nodeOf(tree, state.node);
+  if (node.type === 'Page') checkShape(node.nodes, submitted);
 }
 
 /** True when a page asks only for a user name and/or a password: zero-page login can answer it. */

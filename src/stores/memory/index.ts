@@ -2,3 +2,4 @@
 export { MemoryIdentityStore } from './identity-store.js';
 export { MemoryMetaStore } from './meta-store.js';
 export { MemorySessionStore } from './session-store.js';
+export { MemoryUsedJourneyStore } from './used-journey-store.js';

@@ -40,6 +40,8 @@ const migrations: readonly string[] = [
   `CREATE INDEX sessions_realm ON sessions (realm, creation_time);
    DROP INDEX sessions_universal_id;
    CREATE INDEX sessions_universal_id ON sessions (universal_id, creation_time);`,
+  `CREATE TABLE used_journeys (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX used_journeys_expires_at ON used_journeys (expires_at);`,
 ];
 
 /**
