@@ -30,7 +30,7 @@ export async function handleSessions(services: Services, request: JsonRequest) {
   const spec = operation.kind === 'action' ? sessionActions[operation.name.toLowerCase()] : undefined;
   const caller = await services.sessions.resolve(request.callerToken);
   if (!caller && spec?.permission !== 'anyone') fail('AccessDenied');
-  const adminScope = caller ? await adminScopeOf(services, caller) : undefined;
+  const adminScope = caller ? adminScopeOf(services, caller) : undefined;
   const administers = (realmPath: string) => {
     const realm = services.realms.byPath(realmPath);
     return adminScope !== undefined && realm !== undefined && services.realms.isWithin(realm, adminScope);
@@ -101,13 +101,11 @@ function targetTokenOf(
  * The realm tree a caller administers: the root for super users (`amAdmin`); for a user listed
  * in a realm's `admins`, that realm (its own realm only).
  */
-async function adminScopeOf(services: Services, caller: Session): Promise<Realm | undefined> {
+function adminScopeOf(services: Services, caller: Session): Realm | undefined {
   if (isSuperUser(caller.universalId)) return services.realms.root;
   const realm = services.realms.byPath(caller.realm);
-  if (!realm || !realm.admins.some((name) => name.toLowerCase() === caller.username.toLowerCase())) {
-    return undefined;
-  }
-  return realm;
+  const listed = realm?.admins.some((name) => name.toLowerCase() === caller.username.toLowerCase());
+  return listed ? realm : undefined;
 }
 
 /**
