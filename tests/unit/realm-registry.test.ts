@@ -15,7 +15,6 @@ const tree = () =>
     { path: '/partners/Europe' },
   ]);
 
-
 /** The defaults as a realm sees them: the quota, being off, resolves to undefined. */
 const RESOLVED = { ...DEFAULT_SESSION_SETTINGS, quota: undefined };
 
