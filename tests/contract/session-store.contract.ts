@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredSession } from '../../src/domain/sessions/session.js';
-import type { SessionStore } from '../../src/domain/sessions/store.js';
+import type { Quota, QuotaAction, SessionStore } from '../../src/domain/sessions/store.js';
 
 export interface SessionStoreHandle {
   store: SessionStore;
@@ -11,6 +11,18 @@ export interface SessionStoreHandle {
 /** A fixed instant: stores never read the clock, so every time here is a plain number. */
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 const MINUTE = 60_000;
+
+const DEMO = 'id=demo,ou=user,o=alpha,ou=services,ou=am-config';
+/** Another user whose universal id shares a prefix with DEMO's. */
+const DEMO2 = 'id=demo2,ou=user,o=alpha,ou=services,ou=am-config';
+/** The same user name in another realm: another user. */
+const DEMO_BRAVO = 'id=demo,ou=user,o=bravo,ou=services,ou=am-config';
+const ACTIONS: readonly QuotaAction[] = [
+  'DENY_ACCESS',
+  'DESTROY_NEXT_EXPIRING',
+  'DESTROY_OLDEST_SESSION',
+  'DESTROY_ALL',
+];
 
 /** A stored session with random id/handle/secret; `overrides` win. */
 export function storedSession(overrides: Partial<StoredSession> = {}): StoredSession {
@@ -247,6 +259,566 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
         expect(await store.deleteExpired(T0 + 2 * MINUTE, 10)).toBe(1);
         expect(await store.touch(session.id, T0 + 3 * MINUTE, T0 + 33 * MINUTE)).toBe(false);
         expect(await store.delete(session.id)).toBe(false);
+      });
+    });
+
+    /** The sessions (of those given) that the store still holds, by id. */
+    const present = async (sessions: readonly StoredSession[]): Promise<string[]> => {
+      const found = await Promise.all(
+        sessions.map(async (s) => ((await store.get(s.id)) ? s.id : undefined)),
+      );
+      return found.filter((id): id is string => id !== undefined);
+    };
+    const sorted = (ids: readonly string[]) => [...ids].sort();
+
+    describe('insertWithQuota', () => {
+      const NOW = T0 + 10 * MINUTE;
+      /** A session of DEMO created `created` and expiring `expires` minutes after T0. */
+      const demo = (created: number, expires: number, overrides: Partial<StoredSession> = {}) =>
+        storedSession({
+          universalId: DEMO,
+          creationTime: T0 + created * MINUTE,
+          latestAccessTime: T0 + created * MINUTE,
+          expiresAt: T0 + expires * MINUTE,
+          ...overrides,
+        });
+      /** The new login: created now. */
+      const login = (overrides: Partial<StoredSession> = {}) =>
+        storedSession({
+          universalId: DEMO,
+          creationTime: NOW,
+          latestAccessTime: NOW,
+          expiresAt: NOW + 30 * MINUTE,
+          ...overrides,
+        });
+      const quota = (limit: number, action: QuotaAction): Quota => ({ limit, action });
+
+      /**
+       * Three live sessions of DEMO whose creation order differs from their expiry order:
+       * oldest is `a`, next expiring is `b`.
+       */
+      const threeLive = async () => {
+        const a = demo(1, 50);
+        const b = demo(2, 35);
+        const c = demo(3, 45);
+        for (const s of [c, a, b]) await store.insert(s);
+        return { a, b, c };
+      };
+
+      for (const action of ACTIONS) {
+        it(`${action}: with room (limit - 1 live sessions), inserts and evicts nothing`, async () => {
+          const { a, b, c } = await threeLive();
+          const session = login();
+          expect(await store.insertWithQuota(session, quota(4, action), NOW)).toEqual({
+            inserted: true,
+            evicted: [],
+          });
+          expect(await store.get(session.id)).toEqual(session);
+          for (const s of [a, b, c]) expect(await store.get(s.id)).toEqual(s);
+        });
+
+        it(`${action}: on an empty store, inserts the session with every field`, async () => {
+          const session = login();
+          expect(await store.insertWithQuota(session, quota(1, action), NOW)).toEqual({
+            inserted: true,
+            evicted: [],
+          });
+          const got = await store.get(session.id);
+          expect(got).toEqual(session);
+          expect(got?.secretHash.equals(session.secretHash)).toBe(true);
+        });
+      }
+
+      it('DENY_ACCESS at the limit: adds nothing, removes nothing, returns {inserted: false}', async () => {
+        const { a, b, c } = await threeLive();
+        const session = login();
+        expect(await store.insertWithQuota(session, quota(3, 'DENY_ACCESS'), NOW)).toEqual({
+          inserted: false,
+        });
+        expect(await store.get(session.id)).toBeUndefined();
+        expect(await store.getByHandle(session.sessionHandle)).toBeUndefined();
+        for (const s of [a, b, c]) expect(await store.get(s.id)).toEqual(s);
+      });
+
+      it('DESTROY_NEXT_EXPIRING at the limit: evicts the live session with the earliest expiresAt', async () => {
+        const { a, b, c } = await threeLive();
+        const session = login();
+        expect(await store.insertWithQuota(session, quota(3, 'DESTROY_NEXT_EXPIRING'), NOW)).toEqual({
+          inserted: true,
+          evicted: [b.id],
+        });
+        expect(await store.get(b.id)).toBeUndefined();
+        for (const s of [a, c, session]) expect(await store.get(s.id)).toEqual(s);
+      });
+
+      it('DESTROY_OLDEST_SESSION at the limit: evicts the live session with the earliest creationTime', async () => {
+        const { a, b, c } = await threeLive();
+        const session = login();
+        expect(await store.insertWithQuota(session, quota(3, 'DESTROY_OLDEST_SESSION'), NOW)).toEqual({
+          inserted: true,
+          evicted: [a.id],
+        });
+        expect(await store.get(a.id)).toBeUndefined();
+        for (const s of [b, c, session]) expect(await store.get(s.id)).toEqual(s);
+      });
+
+      it('DESTROY_ALL at the limit: evicts every live session of the user', async () => {
+        const { a, b, c } = await threeLive();
+        const session = login();
+        const result = await store.insertWithQuota(session, quota(3, 'DESTROY_ALL'), NOW);
+        expect(result.inserted).toBe(true);
+        expect(sorted(result.inserted ? result.evicted : [])).toEqual(sorted([a.id, b.id, c.id]));
+        expect(await present([a, b, c])).toEqual([]);
+        expect(await store.get(session.id)).toEqual(session);
+      });
+
+      it('with limit 1: DENY_ACCESS refuses a second session, the others replace the first', async () => {
+        for (const action of ACTIONS) {
+          const first = login({ creationTime: NOW - MINUTE, latestAccessTime: NOW - MINUTE });
+          expect(await store.insertWithQuota(first, quota(1, action), NOW), action).toEqual({
+            inserted: true,
+            evicted: [],
+          });
+          const second = login();
+          const result = await store.insertWithQuota(second, quota(1, action), NOW);
+          if (action === 'DENY_ACCESS') {
+            expect(result, action).toEqual({ inserted: false });
+            expect(await present([first, second]), action).toEqual([first.id]);
+          } else {
+            expect(result, action).toEqual({ inserted: true, evicted: [first.id] });
+            expect(await present([first, second]), action).toEqual([second.id]);
+          }
+          expect(await store.deleteByUniversalId(DEMO)).toBe(1);
+        }
+      });
+
+      describe('more live sessions than the limit already', () => {
+        /** Five live sessions; creation order 1..5, expiry order e1 < e2 < … is 4, 2, 5, 1, 3. */
+        const fiveLive = async () => {
+          const s1 = demo(1, 40);
+          const s2 = demo(2, 20);
+          const s3 = demo(3, 50);
+          const s4 = demo(4, 15);
+          const s5 = demo(5, 30);
+          const all = [s1, s2, s3, s4, s5];
+          for (const s of all) await store.insert(s);
+          return all as [StoredSession, StoredSession, StoredSession, StoredSession, StoredSession];
+        };
+
+        it('DESTROY_NEXT_EXPIRING evicts the earliest expiring, leaving limit - 1 before the insert', async () => {
+          const [s1, s2, s3, s4, s5] = await fiveLive();
+          const session = login();
+          const result = await store.insertWithQuota(session, quota(3, 'DESTROY_NEXT_EXPIRING'), NOW);
+          expect(result.inserted).toBe(true);
+          expect(sorted(result.inserted ? result.evicted : [])).toEqual(sorted([s4.id, s2.id, s5.id]));
+          expect(sorted(await present([s1, s2, s3, s4, s5, session]))).toEqual(
+            sorted([s1.id, s3.id, session.id]),
+          );
+        });
+
+        it('DESTROY_OLDEST_SESSION evicts the oldest, leaving limit - 1 before the insert', async () => {
+          const [s1, s2, s3, s4, s5] = await fiveLive();
+          const session = login();
+          const result = await store.insertWithQuota(session, quota(3, 'DESTROY_OLDEST_SESSION'), NOW);
+          expect(result.inserted).toBe(true);
+          expect(sorted(result.inserted ? result.evicted : [])).toEqual(sorted([s1.id, s2.id, s3.id]));
+          expect(sorted(await present([s1, s2, s3, s4, s5, session]))).toEqual(
+            sorted([s4.id, s5.id, session.id]),
+          );
+        });
+
+        it('DESTROY_ALL evicts all of them', async () => {
+          const all = await fiveLive();
+          const session = login();
+          const result = await store.insertWithQuota(session, quota(3, 'DESTROY_ALL'), NOW);
+          expect(result.inserted).toBe(true);
+          expect(sorted(result.inserted ? result.evicted : [])).toEqual(sorted(all.map((s) => s.id)));
+          expect(await present([...all, session])).toEqual([session.id]);
+        });
+
+        it('DENY_ACCESS refuses and leaves them all', async () => {
+          const all = await fiveLive();
+          const session = login();
+          expect(await store.insertWithQuota(session, quota(3, 'DENY_ACCESS'), NOW)).toEqual({
+            inserted: false,
+          });
+          expect(await present([...all, session])).toEqual(all.map((s) => s.id));
+        });
+      });
+
+      describe('expired sessions (expiresAt ≤ now)', () => {
+        /** Sessions of DEMO that are older and expire earlier than every live one; one expires exactly now. */
+        const expiredOnes = () => [
+          demo(-100, -50),
+          demo(-90, -1),
+          storedSession({ universalId: DEMO, creationTime: T0 - 60 * MINUTE, expiresAt: NOW }),
+        ];
+
+        for (const action of ACTIONS) {
+          it(`${action}: do not count towards the limit`, async () => {
+            const expired = expiredOnes();
+            const live = [demo(1, 50), demo(2, 35)];
+            for (const s of [...expired, ...live]) await store.insert(s);
+            const session = login();
+            const result = await store.insertWithQuota(session, quota(3, action), NOW);
+            expect(result).toEqual({ inserted: true, evicted: [] });
+            for (const s of [...live, session]) expect(await store.get(s.id)).toEqual(s);
+          });
+
+          it(`${action}: are never returned as evicted`, async () => {
+            const expired = expiredOnes();
+            const { a, b, c } = await threeLive();
+            for (const s of expired) await store.insert(s);
+            const session = login();
+            const result = await store.insertWithQuota(session, quota(3, action), NOW);
+            const expected = {
+              DENY_ACCESS: undefined,
+              DESTROY_NEXT_EXPIRING: [b.id],
+              DESTROY_OLDEST_SESSION: [a.id],
+              DESTROY_ALL: [a.id, b.id, c.id],
+            }[action];
+            if (expected === undefined) {
+              expect(result).toEqual({ inserted: false });
+            } else {
+              expect(result.inserted).toBe(true);
+              expect(sorted(result.inserted ? result.evicted : [])).toEqual(sorted(expected));
+              expect(await present([a, b, c])).toEqual(
+                [a, b, c].map((s) => s.id).filter((id) => !expected.includes(id)),
+              );
+            }
+          });
+        }
+      });
+
+      describe('other users', () => {
+        /** Sessions of other users, older and expiring earlier than DEMO's: evicting them would be wrong. */
+        const othersOf = () => [
+          storedSession({ universalId: DEMO2, creationTime: T0 - 5 * MINUTE, expiresAt: NOW + MINUTE }),
+          storedSession({ universalId: DEMO2, creationTime: T0 - 4 * MINUTE, expiresAt: NOW + 2 * MINUTE }),
+          storedSession({ universalId: DEMO_BRAVO, creationTime: T0 - 3 * MINUTE, expiresAt: NOW + MINUTE }),
+          storedSession({
+            universalId: DEMO_BRAVO,
+            creationTime: T0 - 2 * MINUTE,
+            expiresAt: NOW + 3 * MINUTE,
+          }),
+        ];
+
+        for (const action of ACTIONS) {
+          it(`${action}: other users' sessions neither count nor get evicted`, async () => {
+            const others = othersOf();
+            for (const s of others) await store.insert(s);
+            const first = demo(1, 50);
+            // DEMO has one session, the others four: with limit 2 there is room.
+            expect(await store.insertWithQuota(first, quota(2, action), NOW)).toEqual({
+              inserted: true,
+              evicted: [],
+            });
+            expect(await store.insertWithQuota(demo(2, 40), quota(2, action), NOW)).toEqual({
+              inserted: true,
+              evicted: [],
+            });
+            // Now DEMO is at the limit.
+            await store.insertWithQuota(login(), quota(2, action), NOW);
+            for (const s of others) expect(await store.get(s.id)).toEqual(s);
+          });
+        }
+      });
+
+      it('compares universal ids case-insensitively', async () => {
+        const upper = demo(1, 50, { universalId: DEMO.toUpperCase() });
+        const mixed = demo(2, 40, { universalId: 'ID=Demo,OU=User,o=Alpha,ou=services,ou=am-config' });
+        await store.insert(upper);
+        await store.insert(mixed);
+        expect(await store.insertWithQuota(login(), quota(2, 'DENY_ACCESS'), NOW)).toEqual({
+          inserted: false,
+        });
+        const session = login();
+        expect(await store.insertWithQuota(session, quota(2, 'DESTROY_OLDEST_SESSION'), NOW)).toEqual({
+          inserted: true,
+          evicted: [upper.id],
+        });
+        expect(await present([upper, mixed, session])).toEqual([mixed.id, session.id]);
+      });
+
+      describe('50 concurrent logins of one user with limit 5', () => {
+        const concurrent = async (action: QuotaAction) => {
+          const sessions = Array.from({ length: 50 }, (_, i) =>
+            login({
+              creationTime: NOW - 50 + i,
+              latestAccessTime: NOW - 50 + i,
+              expiresAt: NOW + MINUTE + i,
+            }),
+          );
+          const results = await Promise.all(
+            sessions.map((s) => store.insertWithQuota(s, quota(5, action), NOW)),
+          );
+          return { sessions, results, left: await present(sessions) };
+        };
+
+        it('DENY_ACCESS: exactly 5 are inserted, and those are the 5 left', async () => {
+          const { sessions, results, left } = await concurrent('DENY_ACCESS');
+          const inserted = sessions.filter((_, i) => results[i]?.inserted).map((s) => s.id);
+          expect(inserted).toHaveLength(5);
+          expect(sorted(left)).toEqual(sorted(inserted));
+          for (const r of results) if (r.inserted) expect(r.evicted).toEqual([]);
+          expect(await store.listByUniversalId(DEMO)).toHaveLength(5);
+        });
+
+        for (const action of ['DESTROY_NEXT_EXPIRING', 'DESTROY_OLDEST_SESSION', 'DESTROY_ALL'] as const) {
+          it(`${action}: every login succeeds, exactly 5 live sessions are left, each other one evicted once`, async () => {
+            const { sessions, results, left } = await concurrent(action);
+            expect(results.every((r) => r.inserted)).toBe(true);
+            expect(left).toHaveLength(5);
+            expect(await store.listByUniversalId(DEMO)).toHaveLength(5);
+            const evicted = results.flatMap((r) => (r.inserted ? r.evicted : []));
+            // Every session was either evicted exactly once or is one of the 5 left.
+            expect(sorted([...evicted, ...left])).toEqual(sorted(sessions.map((s) => s.id)));
+          });
+        }
+      });
+    });
+
+    describe('getByHandle', () => {
+      it('returns the session with every field', async () => {
+        const session = storedSession();
+        await store.insert(storedSession());
+        await store.insert(session);
+        await store.insert(storedSession());
+        expect(await store.getByHandle(session.sessionHandle)).toEqual(session);
+      });
+
+      it('returns expired sessions too', async () => {
+        const expired = storedSession({ creationTime: T0 - 200 * MINUTE, expiresAt: T0 - 120 * MINUTE });
+        await store.insert(expired);
+        expect(await store.getByHandle(expired.sessionHandle)).toEqual(expired);
+      });
+
+      it('returns undefined for an unknown handle, an id, and once the session is deleted', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        expect(await store.getByHandle(`shandle:${randomBytes(24).toString('base64url')}`)).toBeUndefined();
+        expect(await store.getByHandle(session.id)).toBeUndefined();
+        await store.delete(session.id);
+        expect(await store.getByHandle(session.sessionHandle)).toBeUndefined();
+      });
+
+      it('finds sessions inserted with insertWithQuota', async () => {
+        const session = storedSession();
+        await store.insertWithQuota(session, { limit: 5, action: 'DENY_ACCESS' }, T0);
+        expect(await store.getByHandle(session.sessionHandle)).toEqual(session);
+      });
+    });
+
+    describe('listByUniversalId', () => {
+      it('returns every session of the user, live or expired, oldest first', async () => {
+        const s1 = storedSession({ universalId: DEMO, creationTime: T0 + 1 });
+        const s2 = storedSession({ universalId: DEMO, creationTime: T0 + 2, expiresAt: T0 - 1 });
+        const s3 = storedSession({ universalId: DEMO, creationTime: T0 + 3 });
+        const s0 = storedSession({ universalId: DEMO, creationTime: T0 - 500 * MINUTE, expiresAt: T0 - 400 });
+        for (const s of [s3, s1, s0, s2]) await store.insert(s);
+        expect(await store.listByUniversalId(DEMO)).toEqual([s0, s1, s2, s3]);
+      });
+
+      it('compares universal ids case-insensitively, keeping the stored spelling', async () => {
+        const lower = storedSession({ universalId: DEMO, creationTime: T0 + 1 });
+        const upper = storedSession({ universalId: DEMO.toUpperCase(), creationTime: T0 + 2 });
+        await store.insert(upper);
+        await store.insert(lower);
+        for (const query of [DEMO, DEMO.toUpperCase(), 'Id=Demo,Ou=User,O=Alpha,Ou=Services,Ou=Am-Config']) {
+          expect(await store.listByUniversalId(query), query).toEqual([lower, upper]);
+        }
+      });
+
+      it("leaves out other users' sessions", async () => {
+        const mine = storedSession({ universalId: DEMO });
+        for (const universalId of [DEMO2, DEMO_BRAVO, 'id=dem,ou=user,o=alpha,ou=services,ou=am-config']) {
+          await store.insert(storedSession({ universalId }));
+        }
+        await store.insert(mine);
+        expect(await store.listByUniversalId(DEMO)).toEqual([mine]);
+      });
+
+      it('returns an empty list for a user without sessions, and after deleteByUniversalId', async () => {
+        expect(await store.listByUniversalId(DEMO)).toEqual([]);
+        await store.insert(storedSession({ universalId: DEMO }));
+        await store.deleteByUniversalId(DEMO);
+        expect(await store.listByUniversalId(DEMO)).toEqual([]);
+      });
+    });
+
+    describe('listByRealm', () => {
+      const NOW = T0 + 10 * MINUTE;
+      const inRealm = (realm: string, created: number, overrides: Partial<StoredSession> = {}) =>
+        storedSession({ realm, creationTime: T0 + created, expiresAt: NOW + MINUTE, ...overrides });
+
+      it('returns live sessions of exactly that realm, of every user, oldest first', async () => {
+        const a = inRealm('/alpha', 3, { universalId: DEMO });
+        const b = inRealm('/alpha', 1, { universalId: DEMO2 });
+        const c = inRealm('/alpha', 2, { universalId: DEMO });
+        const elsewhere = [
+          inRealm('/', 0),
+          inRealm('/bravo', 0),
+          inRealm('/alpha/inner', 0),
+          inRealm('/alphabet', 0),
+          inRealm('/alph', 0),
+        ];
+        for (const s of [a, ...elsewhere, b, c]) await store.insert(s);
+        expect(await store.listByRealm('/alpha', NOW, 100)).toEqual([b, c, a]);
+        expect(await store.listByRealm('/', NOW, 100)).toEqual([elsewhere[0]]);
+        expect(await store.listByRealm('/alpha/inner', NOW, 100)).toEqual([elsewhere[2]]);
+      });
+
+      it('compares the realm case-insensitively, keeping the stored spelling', async () => {
+        const lower = inRealm('/alpha', 1);
+        const upper = inRealm('/ALPHA', 2);
+        const mixed = inRealm('/Alpha', 3);
+        for (const s of [mixed, lower, upper]) await store.insert(s);
+        for (const query of ['/alpha', '/ALPHA', '/aLpHa']) {
+          expect(await store.listByRealm(query, NOW, 100), query).toEqual([lower, upper, mixed]);
+        }
+      });
+
+      it('leaves out sessions with expiresAt ≤ now, the boundary included', async () => {
+        const live = inRealm('/alpha', 2, { expiresAt: NOW + 1 });
+        const atNow = inRealm('/alpha', 1, { expiresAt: NOW });
+        const past = inRealm('/alpha', 0, { expiresAt: NOW - MINUTE });
+        for (const s of [live, atNow, past]) await store.insert(s);
+        expect(await store.listByRealm('/alpha', NOW, 100)).toEqual([live]);
+        expect(await store.listByRealm('/alpha', NOW - 1, 100)).toEqual([atNow, live]);
+      });
+
+      it('returns at most `limit`, the oldest live ones (expired ones do not use up the limit)', async () => {
+        const expired = [inRealm('/alpha', 0, { expiresAt: NOW }), inRealm('/alpha', 1, { expiresAt: T0 })];
+        const live = [5, 3, 4, 2, 6].map((created) => inRealm('/alpha', created));
+        for (const s of [...live, ...expired]) await store.insert(s);
+        const oldestFirst = [...live].sort((x, y) => x.creationTime - y.creationTime);
+        expect(await store.listByRealm('/alpha', NOW, 2)).toEqual(oldestFirst.slice(0, 2));
+        expect(await store.listByRealm('/alpha', NOW, 5)).toEqual(oldestFirst);
+        expect(await store.listByRealm('/alpha', NOW, 6)).toEqual(oldestFirst);
+        expect(await store.listByRealm('/alpha', NOW, 1)).toEqual(oldestFirst.slice(0, 1));
+        expect(await store.listByRealm('/alpha', NOW, 0)).toEqual([]);
+      });
+
+      it('returns an empty list for a realm without sessions', async () => {
+        await store.insert(inRealm('/alpha', 1));
+        expect(await store.listByRealm('/bravo', NOW, 10)).toEqual([]);
+      });
+    });
+
+    describe('deleteByUniversalId', () => {
+      it('removes every session of the user, live or expired, in any case, and returns the count', async () => {
+        const mine = [
+          storedSession({ universalId: DEMO }),
+          storedSession({ universalId: DEMO, expiresAt: T0 - MINUTE }),
+          storedSession({ universalId: DEMO.toUpperCase() }),
+          storedSession({ universalId: DEMO, realm: '/bravo' }),
+        ];
+        const others = [DEMO2, DEMO_BRAVO, 'id=dem,ou=user,o=alpha,ou=services,ou=am-config'].map(
+          (universalId) => storedSession({ universalId }),
+        );
+        for (const s of [...others, ...mine]) await store.insert(s);
+        expect(await store.deleteByUniversalId('Id=Demo,ou=user,o=alpha,ou=services,ou=am-config')).toBe(4);
+        expect(await present(mine)).toEqual([]);
+        for (const s of others) expect(await store.get(s.id)).toEqual(s);
+        expect(await store.getByHandle(mine[0]?.sessionHandle as string)).toBeUndefined();
+      });
+
+      it('returns 0 for a user without sessions, and the second time', async () => {
+        expect(await store.deleteByUniversalId(DEMO)).toBe(0);
+        await store.insert(storedSession({ universalId: DEMO }));
+        expect(await store.deleteByUniversalId(DEMO)).toBe(1);
+        expect(await store.deleteByUniversalId(DEMO)).toBe(0);
+      });
+
+      it('makes room under a quota again', async () => {
+        const quota: Quota = { limit: 1, action: 'DENY_ACCESS' };
+        expect((await store.insertWithQuota(storedSession({ universalId: DEMO }), quota, T0)).inserted).toBe(
+          true,
+        );
+        expect((await store.insertWithQuota(storedSession({ universalId: DEMO }), quota, T0)).inserted).toBe(
+          false,
+        );
+        expect(await store.deleteByUniversalId(DEMO)).toBe(1);
+        expect((await store.insertWithQuota(storedSession({ universalId: DEMO }), quota, T0)).inserted).toBe(
+          true,
+        );
+      });
+    });
+
+    describe('updateProperties', () => {
+      it('replaces the whole map (keys not given are gone), changes nothing else, returns true', async () => {
+        const session = storedSession({ properties: { keep: 'old', drop: 'x', AMCtxId: 'ctx' } });
+        await store.insert(session);
+        const properties = { keep: 'new', added: 'ünï ✓', 'with.dots': '', AMCtxId: 'ctx' };
+        expect(await store.updateProperties(session.id, properties)).toBe(true);
+        expect(await store.get(session.id)).toEqual({ ...session, properties });
+        expect(await store.getByHandle(session.sessionHandle)).toEqual({ ...session, properties });
+      });
+
+      it('can empty the map', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        expect(await store.updateProperties(session.id, {})).toBe(true);
+        expect((await store.get(session.id))?.properties).toEqual({});
+      });
+
+      it('keeps what it stored: later changes to the given object do not reach the store', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        const properties: Record<string, string> = { a: '1' };
+        await store.updateProperties(session.id, properties);
+        properties.a = '2';
+        properties.b = '3';
+        expect((await store.get(session.id))?.properties).toEqual({ a: '1' });
+      });
+
+      it('applies the latest of several updates', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        await store.updateProperties(session.id, { a: '1' });
+        await store.updateProperties(session.id, { b: '2' });
+        expect((await store.get(session.id))?.properties).toEqual({ b: '2' });
+      });
+
+      it('works on an expired session that is still stored (validity is the domain decision)', async () => {
+        const expired = storedSession({ expiresAt: T0 - MINUTE });
+        await store.insert(expired);
+        expect(await store.updateProperties(expired.id, { a: '1' })).toBe(true);
+        expect((await store.get(expired.id))?.properties).toEqual({ a: '1' });
+      });
+
+      it('neither undoes a touch nor is undone by one', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        await store.touch(session.id, T0 + 5 * MINUTE, T0 + 35 * MINUTE);
+        await store.updateProperties(session.id, { a: '1' });
+        await store.touch(session.id, T0 + 7 * MINUTE, T0 + 37 * MINUTE);
+        expect(await store.get(session.id)).toEqual({
+          ...session,
+          latestAccessTime: T0 + 7 * MINUTE,
+          expiresAt: T0 + 37 * MINUTE,
+          properties: { a: '1' },
+        });
+      });
+
+      it('returns false for an unknown or deleted session and does not create it', async () => {
+        const unknown = randomBytes(12).toString('base64url');
+        expect(await store.updateProperties(unknown, { a: '1' })).toBe(false);
+        expect(await store.get(unknown)).toBeUndefined();
+        const session = storedSession();
+        await store.insert(session);
+        await store.delete(session.id);
+        expect(await store.updateProperties(session.id, { a: '1' })).toBe(false);
+        expect(await store.get(session.id)).toBeUndefined();
+      });
+
+      it('changes only that session', async () => {
+        const a = storedSession();
+        const b = storedSession();
+        await store.insert(a);
+        await store.insert(b);
+        await store.updateProperties(a.id, { a: '1' });
+        expect(await store.get(b.id)).toEqual(b);
       });
     });
   });

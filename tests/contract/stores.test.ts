@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QuotaAction, QuotaInsert } from '../../src/domain/sessions/store.js';
 import { createStores, type StoreLocation, type Stores } from '../../src/stores/index.js';
 import { describeIdentityStore, storedIdentity } from './identity-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
@@ -140,6 +142,170 @@ describe('SQLite on a data directory: data survives closing and reopening', () =
     expect(await a.meta.getOrSet('k', 'from-a')).toBe('from-a');
     expect(await b.meta.getOrSet('k', 'from-b')).toBe('from-a');
   });
+});
+
+describe('SQLite on a data directory: the session quota holds across connections', () => {
+  const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+  const DEMO = 'id=demo,ou=user,o=alpha,ou=services,ou=am-config';
+  const LIMIT = 5;
+  const ACTIONS = ['DENY_ACCESS', 'DESTROY_NEXT_EXPIRING', 'DESTROY_OLDEST_SESSION', 'DESTROY_ALL'] as const;
+  let dataDir: string;
+  let open: Stores[];
+
+  const connect = (): Stores => {
+    const stores = createStores({ kind: 'sqlite', dataDir });
+    open.push(stores);
+    return stores;
+  };
+  const liveOf = async (stores: Stores) =>
+    (await stores.sessions.listByUniversalId(DEMO)).filter((s) => s.expiresAt > T0).map((s) => s.id);
+
+  beforeEach(() => {
+    dataDir = tempDir();
+    open = [];
+  });
+  afterEach(async () => {
+    for (const stores of open) await stores.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  for (const action of ACTIONS) {
+    it(`${action}: two store instances on one directory, 50 concurrent logins, limit ${LIMIT}`, async () => {
+      const a = connect();
+      const b = connect();
+      const sessions = Array.from({ length: 50 }, (_, i) =>
+        storedSession({ universalId: i % 2 ? DEMO : DEMO.toUpperCase(), creationTime: T0 - 50 + i }),
+      );
+      const results = await Promise.all(
+        sessions.map((s, i) => (i % 2 ? a : b).sessions.insertWithQuota(s, { limit: LIMIT, action }, T0)),
+      );
+      const inserted = results.filter((r) => r.inserted).length;
+      expect(inserted).toBe(action === 'DENY_ACCESS' ? LIMIT : 50);
+      expect(await liveOf(a)).toHaveLength(LIMIT);
+      expect((await liveOf(b)).sort()).toEqual((await liveOf(a)).sort());
+    });
+  }
+
+  /**
+   * A writer in its own OS process, as when several Anvil nodes share the data directory. It opens
+   * its own connection, says `ready`, waits for `go` on stdin, then logs the user in over and over
+   * (for WINDOW_MS and at least MIN_LOGINS times). After each login it counts the user's live
+   * sessions with one read, and under DENY_ACCESS logs out half of its successful logins again, so
+   * that there is always room to compete for. It prints what happened as JSON.
+   */
+  const WRITER = `
+    const { createHash, randomBytes } = await import('node:crypto');
+    const { createStores } = await import(process.argv[1]);
+    const [, , dataDir, action, limit, now, universalId] = process.argv;
+    const quota = { limit: Number(limit), action };
+    const { sessions } = createStores({ kind: 'sqlite', dataDir });
+    process.stdout.write('ready\\n');
+    await new Promise((resolve) => process.stdin.once('data', resolve));
+    const out = { results: [], loggedOut: [], maxLive: 0 };
+    const until = Date.now() + 400;
+    while (Date.now() < until || out.results.length < 40) {
+      const id = randomBytes(12).toString('base64url');
+      const t = Number(now) - 1 - Math.floor(Math.random() * 60000);
+      const session = {
+        id, sessionHandle: 'shandle:' + randomBytes(24).toString('base64url'), universalId,
+        username: 'demo', realm: '/alpha', creationTime: t, latestAccessTime: t,
+        maxIdleMinutes: 30, maxSessionMinutes: 120, properties: {},
+        secretHash: createHash('sha256').update(randomBytes(24)).digest(),
+        expiresAt: t + 30 * 60000 + Math.floor(Math.random() * 60000),
+      };
+      const result = await sessions.insertWithQuota(session, quota, Number(now));
+      out.results.push({ id, ...result });
+      if (action === 'DENY_ACCESS' && result.inserted && Math.random() < 0.5) {
+        await sessions.delete(id);
+        out.loggedOut.push(id);
+      }
+      const live = (await sessions.listByUniversalId(universalId)).filter((s) => s.expiresAt > Number(now));
+      out.maxLive = Math.max(out.maxLive, live.length);
+    }
+    process.stdout.write(JSON.stringify(out) + '\\n');
+    process.exit(0);
+  `;
+  const storesModule = new URL('../../src/stores/index.ts', import.meta.url).pathname;
+
+  interface WriterReport {
+    results: ({ id: string } & QuotaInsert)[];
+    loggedOut: string[];
+    maxLive: number;
+  }
+
+  /** Starts one writer per spelling, lets them all go at once, and collects their reports. */
+  const race = async (action: QuotaAction, spellings: readonly string[]): Promise<WriterReport[]> => {
+    const writers = spellings.map((universalId) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          WRITER,
+          storesModule,
+          dataDir,
+          action,
+          String(LIMIT),
+          String(T0),
+          universalId,
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const ready = new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.startsWith('ready\n')) resolve();
+        });
+      });
+      const done = new Promise<WriterReport>((resolve, reject) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(JSON.parse(stdout.slice('ready\n'.length)) as WriterReport);
+          else reject(new Error(`writer exited with ${code}: ${stderr}`));
+        });
+      });
+      return { child, ready: Promise.race([ready, done.then(() => {})]), done };
+    });
+    await Promise.all(writers.map((w) => w.ready));
+    for (const w of writers) w.child.stdin.end('go\n');
+    return Promise.all(writers.map((w) => w.done));
+  };
+
+  for (const action of ACTIONS) {
+    it(`${action}: four processes logging one user in at once never see more than ${LIMIT} live sessions`, {
+      timeout: 60_000,
+    }, async () => {
+      connect(); // creates the schema before the writers open the database
+      const spellings = [DEMO, DEMO.toUpperCase(), DEMO, 'Id=Demo,Ou=User,O=Alpha,Ou=Services,Ou=Am-Config'];
+      const reports = await race(action, spellings);
+      const results = reports.flatMap((r) => r.results);
+      const inserted = results.filter((r) => r.inserted).map((r) => r.id);
+      const live = await liveOf(connect());
+      expect(Math.max(...reports.map((r) => r.maxLive))).toBeLessThanOrEqual(LIMIT);
+      if (action === 'DENY_ACCESS') {
+        const loggedOut = new Set(reports.flatMap((r) => r.loggedOut));
+        expect(live.length).toBeLessThanOrEqual(LIMIT);
+        expect(live.sort()).toEqual(inserted.filter((id) => !loggedOut.has(id)).sort());
+        expect(results.every((r) => r.inserted || !('evicted' in r))).toBe(true);
+      } else {
+        expect(inserted).toHaveLength(results.length);
+        // DESTROY_ALL empties the user at each login that finds LIMIT live, so what is left
+        // depends on how many logins there were in all; the other actions keep the user at LIMIT.
+        expect(live).toHaveLength(action === 'DESTROY_ALL' ? ((results.length - 1) % LIMIT) + 1 : LIMIT);
+        // Every session was evicted exactly once, or is one of those left.
+        const evicted = results.flatMap((r) => (r.inserted ? r.evicted : []));
+        expect([...evicted, ...live].sort()).toEqual(inserted.sort());
+      }
+    });
+  }
 });
 
 describe('memory and sqlite-memory stores keep nothing across instances', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PasswordHasher } from '../../src/domain/identity/store.js';
 import {
+  type QuotaSettings,
   type RealmDefinition,
   RealmRegistry,
   type SessionDefaults,
@@ -19,6 +20,21 @@ export function realms(
   definitions: readonly RealmDefinition[] = [{ path: '/alpha' }, { path: '/bravo' }],
 ): RealmRegistry {
   return new RealmRegistry(definitions, DEFAULT_SESSION_SETTINGS);
+}
+
+/**
+ * A registry whose `/alpha` realm enforces a session quota (the defaults leave it off), followed
+ * by `more` definitions (sub-realms of `/alpha` inherit the quota part by part).
+ */
+export function realmsWithQuota(
+  quota: Partial<QuotaSettings>,
+  more: readonly RealmDefinition[] = [],
+): RealmRegistry {
+  return realms([
+    { path: '/alpha', session: { quota: { enabled: true, ...quota } } },
+    { path: '/bravo' },
+    ...more,
+  ]);
 }
 
 /**

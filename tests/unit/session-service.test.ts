@@ -1,12 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { mintSessionToken, sha256 } from '../../src/core/tokens.js';
+import { AnvilError } from '../../src/domain/errors.js';
 import type { Realm } from '../../src/domain/realms/realm.js';
-import type { RealmRegistry } from '../../src/domain/realms/realm-registry.js';
+import type {
+  QuotaSettings,
+  RealmDefinition,
+  RealmRegistry,
+} from '../../src/domain/realms/realm-registry.js';
 import type { Session } from '../../src/domain/sessions/session.js';
 import { SessionService } from '../../src/domain/sessions/session-service.js';
+import type { QuotaAction } from '../../src/domain/sessions/store.js';
 import { MemorySessionStore } from '../../src/stores/memory/index.js';
-import { type RecordingSessionStore, realms, recordCalls, replaceAt } from './fixtures.js';
+import {
+  DEFAULT_SESSION_SETTINGS,
+  type RecordingSessionStore,
+  realms,
+  realmsWithQuota,
+  recordCalls,
+  replaceAt,
+} from './fixtures.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -290,6 +303,299 @@ describe('SessionService', () => {
       clock.advance(30 * MINUTE - 1);
       expect(await service.sweep()).toBe(0);
       expect(await service.resolve(token)).toBeDefined();
+    });
+  });
+
+  describe('quota', () => {
+    const DEMO = 'id=demo,ou=user,o=alpha,ou=services,ou=am-config';
+    let quotaRealms: RealmRegistry;
+
+    /** A service over the same store and clock, for a registry with a quota on /alpha. */
+    const withQuota = (quota: Partial<QuotaSettings>, more: RealmDefinition[] = []) => {
+      quotaRealms = realmsWithQuota(quota, more);
+      return new SessionService({ store, clock, updateFrequencySeconds: 60 });
+    };
+    const login = (svc: SessionService, realmPath = '/alpha', universalId = DEMO) =>
+      svc.create({ universalId, username: 'demo', realm: quotaRealms.byPath(realmPath) as Realm });
+    const liveIds = async () => (await service.listForUser(DEMO)).map((s) => s.id).sort();
+
+    it('is off by default: the defaults have a quota, but disabled, so create uses plain insert', async () => {
+      expect(DEFAULT_SESSION_SETTINGS.quota.enabled).toBe(false);
+      expect(alpha.session.quota).toBeUndefined();
+      for (let i = 0; i < DEFAULT_SESSION_SETTINGS.quota.limit + 3; i += 1) await createDemo();
+      expect(await service.listForUser(DEMO)).toHaveLength(DEFAULT_SESSION_SETTINGS.quota.limit + 3);
+      expect(store.count('insertWithQuota')).toBe(0);
+    });
+
+    it('passes the realm quota and the clock reading to the store', async () => {
+      const svc = withQuota({ limit: 3, action: 'DESTROY_ALL' });
+      clock.advance(1234);
+      await login(svc);
+      const call = store.calls.find((c) => c.method === 'insertWithQuota');
+      expect(call?.args.slice(1)).toEqual([{ limit: 3, action: 'DESTROY_ALL' }, clock.now()]);
+      expect(store.count('insert')).toBe(0);
+    });
+
+    describe('DENY_ACCESS', () => {
+      it('refuses a login beyond the limit with SessionLimitReached, storing nothing', async () => {
+        const svc = withQuota({ limit: 2, action: 'DENY_ACCESS' });
+        const a = await login(svc);
+        const b = await login(svc);
+        const refused = login(svc);
+        await expect(refused).rejects.toBeInstanceOf(AnvilError);
+        await expect(refused).rejects.toMatchObject({ kind: 'SessionLimitReached' });
+        expect(await liveIds()).toEqual([a.session.id, b.session.id].sort());
+        expect(await service.resolve(a.token)).toBeDefined();
+        expect(await service.resolve(b.token)).toBeDefined();
+      });
+
+      it('counts the user whatever the case of the universal id', async () => {
+        const svc = withQuota({ limit: 2, action: 'DENY_ACCESS' });
+        await login(svc, '/alpha', DEMO);
+        await login(svc, '/alpha', DEMO.toUpperCase());
+        await expect(
+          login(svc, '/alpha', 'Id=Demo,ou=user,o=alpha,ou=services,ou=am-config'),
+        ).rejects.toMatchObject({
+          kind: 'SessionLimitReached',
+        });
+      });
+
+      it('lets the user in again once a session has expired (expired ones do not count)', async () => {
+        const svc = withQuota({ limit: 2, action: 'DENY_ACCESS' });
+        const first = await login(svc);
+        clock.advanceMinutes(10);
+        await login(svc);
+        clock.advanceMinutes(20); // the first expires exactly now
+        expect(await service.resolve(first.token)).toBeUndefined();
+        await expect(login(svc)).resolves.toBeDefined();
+        expect(await liveIds()).toHaveLength(2);
+      });
+
+      it('lets the user in again after a logout', async () => {
+        const svc = withQuota({ limit: 1, action: 'DENY_ACCESS' });
+        const first = await login(svc);
+        await expect(login(svc)).rejects.toMatchObject({ kind: 'SessionLimitReached' });
+        await service.destroy(first.session);
+        await expect(login(svc)).resolves.toBeDefined();
+      });
+
+      it('is per user: another user still gets in', async () => {
+        const svc = withQuota({ limit: 1, action: 'DENY_ACCESS' });
+        await login(svc);
+        const other = await login(svc, '/alpha', 'id=other,ou=user,o=alpha,ou=services,ou=am-config');
+        expect(await service.resolve(other.token)).toBeDefined();
+      });
+
+      it('applies only in the realm that has the quota', async () => {
+        const svc = withQuota({ limit: 1, action: 'DENY_ACCESS' });
+        const bravoUser = 'id=demo,ou=user,o=bravo,ou=services,ou=am-config';
+        await login(svc, '/bravo', bravoUser);
+        await login(svc, '/bravo', bravoUser);
+        expect(await service.listForUser(bravoUser)).toHaveLength(2);
+      });
+    });
+
+    /**
+     * a (oldest), then b; then a is used, so b now expires first. Returns both logins and the
+     * third one, made at the limit of 2.
+     */
+    const crowd = async (action: QuotaAction) => {
+      const svc = withQuota({ limit: 2, action });
+      const a = await login(svc);
+      clock.advanceMinutes(1);
+      const b = await login(svc);
+      clock.advanceMinutes(5);
+      const touchedA = await service.touch(a.session);
+      expect(touchedA.latestAccessTime).toBe(clock.now());
+      const c = await login(svc);
+      return { a, b, c };
+    };
+
+    it('DESTROY_OLDEST_SESSION: the oldest session goes, even when it expires last', async () => {
+      const { a, b, c } = await crowd('DESTROY_OLDEST_SESSION');
+      expect(await service.resolve(a.token)).toBeUndefined();
+      expect(await service.resolve(b.token)).toBeDefined();
+      expect(await service.resolve(c.token)).toBeDefined();
+      expect(await liveIds()).toEqual([b.session.id, c.session.id].sort());
+    });
+
+    it('DESTROY_NEXT_EXPIRING: the session expiring first goes, even when it is not the oldest', async () => {
+      const { a, b, c } = await crowd('DESTROY_NEXT_EXPIRING');
+      expect(await service.resolve(b.token)).toBeUndefined();
+      expect(await service.resolve(a.token)).toBeDefined();
+      expect(await service.resolve(c.token)).toBeDefined();
+    });
+
+    it('DESTROY_ALL: every other session goes', async () => {
+      const { a, b, c } = await crowd('DESTROY_ALL');
+      expect(await service.resolve(a.token)).toBeUndefined();
+      expect(await service.resolve(b.token)).toBeUndefined();
+      expect(await service.resolve(c.token)).toBeDefined();
+      expect(await liveIds()).toEqual([c.session.id]);
+    });
+
+    it('is inherited by sub-realms part by part, and can be switched off below', async () => {
+      const svc = withQuota({ limit: 1, action: 'DESTROY_ALL' }, [
+        { path: '/alpha/inner', session: { quota: { action: 'DENY_ACCESS' } } },
+        { path: '/alpha/free', session: { quota: { enabled: false } } },
+      ]);
+      expect(quotaRealms.byPath('/alpha/inner')?.session.quota).toEqual({ limit: 1, action: 'DENY_ACCESS' });
+      const innerUser = 'id=demo,ou=user,o=inner,o=alpha,ou=services,ou=am-config';
+      await login(svc, '/alpha/inner', innerUser);
+      await expect(login(svc, '/alpha/inner', innerUser)).rejects.toMatchObject({
+        kind: 'SessionLimitReached',
+      });
+      const freeUser = 'id=demo,ou=user,o=free,o=alpha,ou=services,ou=am-config';
+      await login(svc, '/alpha/free', freeUser);
+      await login(svc, '/alpha/free', freeUser);
+      expect(await service.listForUser(freeUser)).toHaveLength(2);
+    });
+  });
+
+  describe('byHandle', () => {
+    it('returns the live session with that handle', async () => {
+      await createDemo();
+      const { session } = await createDemo();
+      expect(await service.byHandle(session.sessionHandle)).toEqual(expect.objectContaining(session));
+    });
+
+    it('returns undefined once the session has expired, though it is still stored', async () => {
+      const { session } = await createDemo();
+      clock.advance(30 * MINUTE - 1);
+      expect(await service.byHandle(session.sessionHandle)).toBeDefined();
+      clock.advance(1);
+      expect(await service.byHandle(session.sessionHandle)).toBeUndefined();
+      expect(await store.getByHandle(session.sessionHandle)).toBeDefined();
+    });
+
+    it('returns undefined for an unknown handle and after logout', async () => {
+      const { session } = await createDemo();
+      expect(await service.byHandle('shandle:unknown')).toBeUndefined();
+      expect(await service.byHandle(session.id)).toBeUndefined();
+      await service.destroy(session);
+      expect(await service.byHandle(session.sessionHandle)).toBeUndefined();
+    });
+  });
+
+  describe('listForUser', () => {
+    const DEMO = 'id=demo,ou=user,o=alpha,ou=services,ou=am-config';
+
+    it("returns the user's live sessions only, oldest first, whatever the case of the id", async () => {
+      const expired = await createDemo();
+      clock.advanceMinutes(10);
+      const a = await createDemo();
+      clock.advanceMinutes(1);
+      const b = await service.create({ universalId: DEMO.toUpperCase(), username: 'demo', realm: alpha });
+      await service.create({
+        universalId: 'id=other,ou=user,o=alpha,ou=services,ou=am-config',
+        username: 'o',
+        realm: alpha,
+      });
+      clock.advanceMinutes(19); // the first expires exactly now
+      expect(await store.get(expired.session.id)).toBeDefined();
+      for (const query of [DEMO, DEMO.toUpperCase()]) {
+        expect(
+          (await service.listForUser(query)).map((s) => s.id),
+          query,
+        ).toEqual([a.session.id, b.session.id]);
+      }
+    });
+
+    it('returns an empty list for a user without live sessions', async () => {
+      await createDemo();
+      clock.advanceMinutes(30);
+      expect(await service.listForUser(DEMO)).toEqual([]);
+    });
+  });
+
+  describe('listInRealm', () => {
+    it('returns live sessions of exactly that realm, oldest first, at most limit', async () => {
+      const short = registry.byPath('/short') as Realm;
+      const a = await createDemo();
+      clock.advanceMinutes(1);
+      await service.create({
+        universalId: 'id=x,ou=user,o=short,ou=services,ou=am-config',
+        username: 'x',
+        realm: short,
+      });
+      clock.advanceMinutes(1);
+      const b = await createDemo();
+      clock.advanceMinutes(1);
+      const c = await createDemo();
+      expect((await service.listInRealm('/alpha', 10)).map((s) => s.id)).toEqual([
+        a.session.id,
+        b.session.id,
+        c.session.id,
+      ]);
+      expect((await service.listInRealm('/ALPHA', 2)).map((s) => s.id)).toEqual([a.session.id, b.session.id]);
+      clock.advanceMinutes(28); // a expires exactly now
+      expect((await service.listInRealm('/alpha', 10)).map((s) => s.id)).toEqual([
+        b.session.id,
+        c.session.id,
+      ]);
+      expect(store.calls.filter((call) => call.method === 'listByRealm').at(-1)?.args).toEqual([
+        '/alpha',
+        clock.now(),
+        10,
+      ]);
+    });
+  });
+
+  describe('destroyAllOf', () => {
+    it("ends every session of the user and returns how many there were; other users' remain", async () => {
+      const a = await createDemo();
+      const b = await createDemo();
+      const other = await service.create({
+        universalId: 'id=other,ou=user,o=alpha,ou=services,ou=am-config',
+        username: 'other',
+        realm: alpha,
+      });
+      expect(await service.destroyAllOf('ID=DEMO,ou=user,o=alpha,ou=services,ou=am-config')).toBe(2);
+      expect(await service.resolve(a.token)).toBeUndefined();
+      expect(await service.resolve(b.token)).toBeUndefined();
+      expect(await service.resolve(other.token)).toBeDefined();
+      expect(await service.destroyAllOf('id=demo,ou=user,o=alpha,ou=services,ou=am-config')).toBe(0);
+    });
+  });
+
+  describe('setProperties', () => {
+    it('merges the changes into the properties, persists them and returns the changed session', async () => {
+      const { token, session } = await createDemo({ AuthLevel: '0', Mine: 'old' });
+      const changed = await service.setProperties(session, { Mine: 'new', Added: 'x' });
+      const expected = { ...session.properties, Mine: 'new', Added: 'x' };
+      expect(changed).toEqual({ ...session, properties: expected });
+      expect((await store.get(session.id))?.properties).toEqual(expected);
+      expect((await service.resolve(token))?.properties).toEqual(expected);
+    });
+
+    it('keeps earlier changes when called again with the session it returned', async () => {
+      const { session } = await createDemo();
+      const once = (await service.setProperties(session, { A: '1' })) as Session;
+      const twice = await service.setProperties(once, { B: '2' });
+      expect(twice?.properties).toMatchObject({ A: '1', B: '2' });
+      expect((await store.get(session.id))?.properties).toMatchObject({ A: '1', B: '2' });
+    });
+
+    it('sets a property to the empty string with ""', async () => {
+      const { session } = await createDemo({ Mine: 'value' });
+      await service.setProperties(session, { Mine: '' });
+      expect((await store.get(session.id))?.properties.Mine).toBe('');
+    });
+
+    it('changes nothing but the properties: no touch, same expiry', async () => {
+      const { session } = await createDemo();
+      clock.advanceMinutes(5);
+      await service.setProperties(session, { A: '1' });
+      const stored = await store.get(session.id);
+      expect(stored?.latestAccessTime).toBe(start);
+      expect(stored?.expiresAt).toBe(start + 30 * MINUTE);
+    });
+
+    it('returns undefined for a session that is gone, without recreating it', async () => {
+      const { session } = await createDemo();
+      await service.destroy(session);
+      expect(await service.setProperties(session, { A: '1' })).toBeUndefined();
+      expect(await store.get(session.id)).toBeUndefined();
     });
   });
 
