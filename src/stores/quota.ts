@@ -30,7 +30,7 @@ function pickFirst(
   count: number,
 ): string[] {
   return [...live]
-    .sort((a, b) => order(a, b) || a.id.localeCompare(b.id))
+    .sort((a, b) => order(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, count)
     .map((s) => s.id);
 }

@@ -745,53 +745,56 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
       });
     });
 
-    describe('updateProperties', () => {
-      it('replaces the whole map (keys not given are gone), changes nothing else, returns true', async () => {
-        const session = storedSession({ properties: { keep: 'old', drop: 'x', AMCtxId: 'ctx' } });
+    describe('mergeProperties', () => {
+      it('sets the given properties and keeps the others, returning the merged map', async () => {
+        const session = storedSession({ properties: { keep: 'old', change: 'x', AMCtxId: 'ctx' } });
         await store.insert(session);
-        const properties = { keep: 'new', added: 'ünï ✓', 'with.dots': '', AMCtxId: 'ctx' };
-        expect(await store.updateProperties(session.id, properties)).toBe(true);
-        expect(await store.get(session.id)).toEqual({ ...session, properties });
-        expect(await store.getByHandle(session.sessionHandle)).toEqual({ ...session, properties });
+        const merged = { keep: 'old', change: 'new', AMCtxId: 'ctx', added: 'ünï ✓', 'with.dots': '' };
+        expect(
+          await store.mergeProperties(session.id, { change: 'new', added: 'ünï ✓', 'with.dots': '' }),
+        ).toEqual(merged);
+        expect(await store.get(session.id)).toEqual({ ...session, properties: merged });
+        expect(await store.getByHandle(session.sessionHandle)).toEqual({ ...session, properties: merged });
       });
 
-      it('can empty the map', async () => {
-        const session = storedSession();
+      it('stores an empty string as a value (it does not remove the property)', async () => {
+        const session = storedSession({ properties: { a: '1' } });
         await store.insert(session);
-        expect(await store.updateProperties(session.id, {})).toBe(true);
-        expect((await store.get(session.id))?.properties).toEqual({});
+        expect(await store.mergeProperties(session.id, { a: '' })).toEqual({ a: '' });
+        expect((await store.get(session.id))?.properties).toEqual({ a: '' });
       });
 
       it('keeps what it stored: later changes to the given object do not reach the store', async () => {
-        const session = storedSession();
+        const session = storedSession({ properties: {} });
         await store.insert(session);
-        const properties: Record<string, string> = { a: '1' };
-        await store.updateProperties(session.id, properties);
-        properties.a = '2';
-        properties.b = '3';
+        const changes: Record<string, string> = { a: '1' };
+        await store.mergeProperties(session.id, changes);
+        changes.a = '2';
+        changes.b = '3';
         expect((await store.get(session.id))?.properties).toEqual({ a: '1' });
       });
 
-      it('applies the latest of several updates', async () => {
-        const session = storedSession();
+      it('lets concurrent updates of different properties all land', async () => {
+        const session = storedSession({ properties: {} });
         await store.insert(session);
-        await store.updateProperties(session.id, { a: '1' });
-        await store.updateProperties(session.id, { b: '2' });
-        expect((await store.get(session.id))?.properties).toEqual({ b: '2' });
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.mergeProperties(session.id, { [`p${i}`]: String(i) })),
+        );
+        const properties = (await store.get(session.id))?.properties ?? {};
+        expect(Object.keys(properties).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
       });
 
       it('works on an expired session that is still stored (validity is the domain decision)', async () => {
-        const expired = storedSession({ expiresAt: T0 - MINUTE });
+        const expired = storedSession({ expiresAt: T0 - MINUTE, properties: {} });
         await store.insert(expired);
-        expect(await store.updateProperties(expired.id, { a: '1' })).toBe(true);
-        expect((await store.get(expired.id))?.properties).toEqual({ a: '1' });
+        expect(await store.mergeProperties(expired.id, { a: '1' })).toEqual({ a: '1' });
       });
 
       it('neither undoes a touch nor is undone by one', async () => {
-        const session = storedSession();
+        const session = storedSession({ properties: {} });
         await store.insert(session);
         await store.touch(session.id, T0 + 5 * MINUTE, T0 + 35 * MINUTE);
-        await store.updateProperties(session.id, { a: '1' });
+        await store.mergeProperties(session.id, { a: '1' });
         await store.touch(session.id, T0 + 7 * MINUTE, T0 + 37 * MINUTE);
         expect(await store.get(session.id)).toEqual({
           ...session,
@@ -801,14 +804,14 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
         });
       });
 
-      it('returns false for an unknown or deleted session and does not create it', async () => {
+      it('returns undefined for an unknown or deleted session and does not create it', async () => {
         const unknown = randomBytes(12).toString('base64url');
-        expect(await store.updateProperties(unknown, { a: '1' })).toBe(false);
+        expect(await store.mergeProperties(unknown, { a: '1' })).toBeUndefined();
         expect(await store.get(unknown)).toBeUndefined();
         const session = storedSession();
         await store.insert(session);
         await store.delete(session.id);
-        expect(await store.updateProperties(session.id, { a: '1' })).toBe(false);
+        expect(await store.mergeProperties(session.id, { a: '1' })).toBeUndefined();
         expect(await store.get(session.id)).toBeUndefined();
       });
 
@@ -817,7 +820,7 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
         const b = storedSession();
         await store.insert(a);
         await store.insert(b);
-        await store.updateProperties(a.id, { a: '1' });
+        await store.mergeProperties(a.id, { a: '1' });
         expect(await store.get(b.id)).toEqual(b);
       });
     });

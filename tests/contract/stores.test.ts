@@ -8,6 +8,7 @@ import { createStores, type StoreLocation, type Stores } from '../../src/stores/
 import { describeIdentityStore, storedIdentity } from './identity-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
 import { describeSessionStore, storedSession } from './session-store.contract.js';
+import { describeUsedJourneyStore } from './used-journey-store.contract.js';
 
 interface Backend {
   name: string;
@@ -37,7 +38,7 @@ const backends: Backend[] = [
   },
 ];
 
-function opener<K extends 'sessions' | 'identities' | 'meta'>(backend: Backend, key: K) {
+function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys'>(backend: Backend, key: K) {
   return async () => {
     const { stores, cleanup } = backend.open();
     return {
@@ -54,6 +55,7 @@ for (const backend of backends) {
   describeSessionStore(backend.name, opener(backend, 'sessions'));
   describeIdentityStore(backend.name, opener(backend, 'identities'));
   describeMetaStore(backend.name, opener(backend, 'meta'));
+  describeUsedJourneyStore(backend.name, opener(backend, 'usedJourneys'));
 }
 
 describe('SQLite on a data directory: data survives closing and reopening', () => {

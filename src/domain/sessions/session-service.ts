@@ -96,14 +96,13 @@ export class SessionService {
     return this.#store.deleteByUniversalId(universalId);
   }
 
-  /** Sets (or, with `""`, clears to empty) properties of a live session; returns the session as changed. */
+  /** Sets properties of a live session (`""` empties one), keeping the others; returns the session as changed. */
   async setProperties(
     session: Session,
     changes: Readonly<Record<string, string>>,
   ): Promise<Session | undefined> {
-    const properties = { ...session.properties, ...changes };
-    if (!(await this.#store.updateProperties(session.id, properties))) return undefined;
-    return { ...session, properties };
+    const properties = await this.#store.mergeProperties(session.id, changes);
+    return properties === undefined ? undefined : { ...session, properties };
   }
 
   /**

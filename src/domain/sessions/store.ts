@@ -52,6 +52,13 @@ export interface SessionStore {
   listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]>;
   /** Removes every session of a user; returns how many went. */
   deleteByUniversalId(universalId: string): Promise<number>;
-  /** Replaces a session's properties; false when the session is gone. */
-  updateProperties(id: string, properties: Readonly<Record<string, string>>): Promise<boolean>;
+  /**
+   * Sets the given properties of a session, keeping the others, in one atomic step (two
+   * concurrent updates of different properties both land). Returns the properties after the
+   * change, or `undefined` when the session is gone.
+   */
+  mergeProperties(
+    id: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>> | undefined>;
 }

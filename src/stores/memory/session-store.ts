@@ -65,11 +65,15 @@ export class MemorySessionStore implements SessionStore {
     return removed;
   }
 
-  async updateProperties(id: string, properties: Readonly<Record<string, string>>): Promise<boolean> {
+  async mergeProperties(
+    id: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
     const s = this.#sessions.get(id);
-    if (!s) return false;
-    this.#sessions.set(id, { ...s, properties: { ...properties } });
-    return true;
+    if (!s) return undefined;
+    const properties = { ...s.properties, ...changes };
+    this.#sessions.set(id, { ...s, properties });
+    return { ...properties };
   }
 
   async deleteExpired(now: number, limit: number): Promise<number> {
@@ -89,8 +93,11 @@ function sameUser(session: StoredSession, universalId: string): boolean {
   return session.universalId.toLowerCase() === universalId.toLowerCase();
 }
 
+/** Code-unit order, as SQLite compares ids: the same on every node whatever its locale. */
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 function oldestFirst(sessions: StoredSession[]): StoredSession[] {
-  return sessions
-    .sort((a, b) => a.creationTime - b.creationTime || a.id.localeCompare(b.id))
-    .map((s) => ({ ...s }));
+  return sessions.sort((a, b) => a.creationTime - b.creationTime || byId(a, b)).map((s) => ({ ...s }));
 }

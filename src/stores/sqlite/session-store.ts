@@ -52,7 +52,10 @@ export class SqliteSessionStore implements SessionStore {
       'SELECT * FROM sessions WHERE realm = ? AND expires_at > ? ORDER BY creation_time, id LIMIT ?',
     );
     this.#deleteByUser = db.prepare<[string]>('DELETE FROM sessions WHERE universal_id = ?');
-    this.#updateProperties = db.prepare<[string, string]>('UPDATE sessions SET properties = ? WHERE id = ?');
+    // json_patch merges in SQL, so concurrent updates of different properties cannot undo each other.
+    this.#mergeProperties = db.prepare<[string, string], { properties: string }>(
+      'UPDATE sessions SET properties = json_patch(properties, ?) WHERE id = ? RETURNING properties',
+    );
     const insertWithQuota = db.transaction((row: Row, quota: Quota, now: number): QuotaInsert => {
       const live = this.#liveForUser.all(row.universal_id, now).map((r) => ({
         id: r.id,
@@ -75,7 +78,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #liveForUser;
   readonly #byRealm;
   readonly #deleteByUser;
-  readonly #updateProperties;
+  readonly #mergeProperties;
   readonly #insertWithQuota: (row: Row, quota: Quota, now: number) => QuotaInsert;
 
   async insert(session: StoredSession): Promise<void> {
@@ -121,8 +124,12 @@ export class SqliteSessionStore implements SessionStore {
     return this.#deleteByUser.run(universalId).changes;
   }
 
-  async updateProperties(id: string, properties: Readonly<Record<string, string>>): Promise<boolean> {
-    return this.#updateProperties.run(JSON.stringify(properties), id).changes > 0;
+  async mergeProperties(
+    id: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
+    const row = this.#mergeProperties.get(JSON.stringify(changes), id);
+    return row ? (JSON.parse(row.properties) as Record<string, string>) : undefined;
   }
 }
 
