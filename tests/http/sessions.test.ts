@@ -455,3 +455,18 @@ describe('/json/sessions actions', () => {
     });
   });
 });
+
+describe('logout with a post-logout URL configured', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildTestApp({ config: { session: { postLogoutUrl: 'https://example.com/goodbye' } } });
+  });
+  afterEach(() => t.close());
+
+  it('67: the logout body also has goto', async () => {
+    const token = await loginDemo(t.app);
+    const response = await sessionAction(t.app, 'logout', { token, version: 'resource=4.0' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ result: 'Successfully logged out', goto: 'https://example.com/goodbye' });
+  });
+});
