@@ -467,6 +467,9 @@ describe('logout with a post-logout URL configured', () => {
     const token = await loginDemo(t.app);
     const response = await sessionAction(t.app, 'logout', { token, version: 'resource=4.0' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ result: 'Successfully logged out', goto: 'https://example.com/goodbye' });
+    expect(response.json()).toEqual({
+      result: 'Successfully logged out',
+      goto: 'https://example.com/goodbye',
+    });
   });
 });
