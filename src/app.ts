@@ -4,7 +4,8 @@ import type { Config } from './config/schema.js';
 import type { AdjustableClock, Clock } from './core/clock.js';
 import { randomSecret } from './core/tokens.js';
 import { AuthnService } from './domain/authn/authn-service.js';
-import { defaultTrees } from './domain/authn/tree.js';
+import { defaultTrees, type Tree } from './domain/authn/tree.js';
+import { TreeCatalog } from './domain/authn/tree-catalog.js';
 import { IdentityService } from './domain/identity/identity-service.js';
 import type { PasswordHasher } from './domain/identity/store.js';
 import { RealmRegistry } from './domain/realms/realm-registry.js';
@@ -54,13 +55,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clock,
     maxMinutes: config.authn.journeyMaxMinutes,
   });
+  const trees = new TreeCatalog([...defaultTrees(), ...(config.trees as Tree[])]);
   const authn = new AuthnService({
     realms,
     identities,
     sessions,
     codec,
     used: stores.usedJourneys,
-    trees: defaultTrees(),
+    lockouts: stores.lockouts,
+    trees,
+    nodeServices: { identities, lockouts: stores.lockouts, clock },
   });
   const services: Services = {
     config,

@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHash } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { randomSecret } from '../core/tokens.js';
 import type { JourneyCodec, OpenedJourney } from '../domain/authn/authn-service.js';
@@ -8,33 +9,40 @@ import type { Realm } from '../domain/realms/realm.js';
 
 /**
  * `authId`s as AM shapes them: a compact HS256 JWS (`{"typ":"JWT","alg":"HS256"}`) whose `realm`
- * claim is the realm DN. The journey state rides in the `journey` claim, so any node holding the
- * secret can continue a journey (no server-side state, no cookie).
+ * claim is the realm DN, with a one-time id (`otk`) and an expiry. The journey state rides in the
+ * `state` claim, encrypted (A256GCM, key derived from the same secret): it may hold a password
+ * between pages, and the client can neither read nor alter it. Any node holding the secret can
+ * continue a journey another began; no server-side state, no cookie.
  */
 export class JoseJourneyCodec implements JourneyCodec {
-  readonly #key: Uint8Array;
+  readonly #signingKey: Uint8Array;
+  readonly #encryptionKey: Uint8Array;
   readonly #clock: Clock;
   readonly #maxSeconds: number;
 
   constructor(options: { secret: string; clock: Clock; maxMinutes: number }) {
-    this.#key = new TextEncoder().encode(options.secret);
+    this.#signingKey = new TextEncoder().encode(options.secret);
+    this.#encryptionKey = createHash('sha256').update(`anvil journey state\u0000${options.secret}`).digest();
     this.#clock = options.clock;
     this.#maxSeconds = options.maxMinutes * 60;
   }
 
   async seal(state: JourneyState, realm: Realm): Promise<string> {
     const now = Math.floor(this.#clock.now() / 1000);
-    return new SignJWT({ otk: randomSecret(16), realm: realm.dn, journey: state })
+    const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(state)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(this.#encryptionKey);
+    return new SignJWT({ otk: randomSecret(16), realm: realm.dn, state: sealed })
       .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
       .setIssuedAt(now)
       .setExpirationTime(now + this.#maxSeconds)
-      .sign(this.#key);
+      .sign(this.#signingKey);
   }
 
   async open(authId: string): Promise<OpenedJourney> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(authId, this.#key, {
+      ({ payload } = await jwtVerify(authId, this.#signingKey, {
         algorithms: ['HS256'],
         currentDate: new Date(this.#clock.now()),
       }));
@@ -43,23 +51,28 @@ export class JoseJourneyCodec implements JourneyCodec {
       if (error instanceof joseErrors.JWSSignatureVerificationFailed) return fail('InvalidAuthId');
       return fail('BadRequest', `Failed to parse JWT, ${(error as Error).message}`);
     }
-    const journey = payload.journey as JourneyState | undefined;
     if (
-      typeof journey !== 'object' ||
-      journey === null ||
-      typeof journey.realm !== 'string' ||
-      typeof journey.tree !== 'string' ||
-      typeof journey.node !== 'string'
+      typeof payload.otk !== 'string' ||
+      typeof payload.exp !== 'number' ||
+      typeof payload.state !== 'string'
     ) {
-      return fail('BadRequest', 'Failed to parse JWT, the journey state is missing');
+      return fail('BadRequest', 'Failed to parse JWT, a claim is missing');
     }
-    if (typeof payload.otk !== 'string' || typeof payload.exp !== 'number') {
-      return fail('BadRequest', 'Failed to parse JWT, the otk or exp claim is missing');
+    return { state: await this.#unseal(payload.state), id: payload.otk, expiresAt: payload.exp * 1000 };
+  }
+
+  async #unseal(sealed: string): Promise<JourneyState> {
+    let state: JourneyState;
+    try {
+      const { plaintext } = await compactDecrypt(sealed, this.#encryptionKey);
+      state = JSON.parse(new TextDecoder().decode(plaintext)) as JourneyState;
+    } catch {
+      // Signed by us but unreadable: another deployment's secret rotation, or a bug.
+      return fail('BadRequest', 'Failed to parse JWT, the journey state cannot be read');
     }
-    return {
-      state: { realm: journey.realm, tree: journey.tree, node: journey.node, shared: { ...journey.shared } },
-      id: payload.otk,
-      expiresAt: payload.exp * 1000,
-    };
+    if (typeof state?.realm !== 'string' || !Array.isArray(state.frames) || typeof state.data !== 'object') {
+      return fail('BadRequest', 'Failed to parse JWT, the journey state is malformed');
+    }
+    return state;
   }
 }

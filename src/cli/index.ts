@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { configurationDocs } from '../config/docs.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { TreeDefinitionError } from '../domain/authn/tree-catalog.js';
 import { RealmDefinitionError } from '../domain/realms/realm-registry.js';
 import { ANVIL_VERSION } from '../http/routes/serverinfo.js';
 import { startServer } from '../server.js';
@@ -102,7 +103,11 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof RealmDefinitionError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof RealmDefinitionError ||
+      error instanceof TreeDefinitionError
+    ) {
       process.stderr.write(`anvil: ${error.message}\n`);
     } else {
       process.stderr.write(`anvil: could not start: ${(error as Error).message}\n`);

@@ -80,6 +80,31 @@ export const RealmConfig = Type.Object(
   { additionalProperties: false },
 );
 
+export const TreeConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'The tree name (`authIndexValue`).' }),
+    realm: Type.Optional(
+      Type.String({ description: 'The realm path it belongs to; offered in every realm when absent.' }),
+    ),
+    entry: Type.String({ minLength: 1, description: 'The id of the first node.' }),
+    nodes: Type.Record(
+      Type.String(),
+      Type.Object(
+        {
+          type: Type.String({ minLength: 1 }),
+          outcomes: Type.Optional(Type.Record(Type.String(), Type.String())),
+        },
+        { additionalProperties: true },
+      ),
+      {
+        description:
+          'Nodes by id: `type`, settings, and `outcomes` (outcome → node id, `SUCCESS` or `FAILURE`).',
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     mode: Type.Union([Type.Literal('development'), Type.Literal('production')], {
@@ -223,6 +248,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Realms besides the root. Parents must be listed before children. Environment: a JSON array in `ANVIL_REALMS`.',
     }),
+    trees: Type.Array(TreeConfig, {
+      default: [],
+      description:
+        'Authentication trees besides the built-in `Login` and `PasswordGrant` (see docs/journeys.md). Environment: a JSON array in `ANVIL_TREES`.',
+    }),
     admin: Type.Object(
       {
         password: Type.Optional(
@@ -250,6 +280,11 @@ export const ConfigSchema = Type.Object(
           }),
         ),
         journeyMaxMinutes: minutes(5, 'Maximum duration of an authentication journey.'),
+        gotoAllowlist: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description:
+            'URLs that `goto` and `gotoOnFail` may name (`*` matches any characters); others are ignored, as AM ignores goto URLs outside its valid resources.',
+        }),
         argon2MemoryKib: Type.Integer({
           minimum: 1024,
           maximum: 1_048_576,

@@ -39,6 +39,7 @@ export const errorCatalogue = {
   // Authentication
   LoginFailure: 'Login failure',
   UserInactive: 'User not Active',
+  AccountLocked: 'Your account has been locked.',
   SessionLimitReached: 'You have reached your session limit.',
   AuthTimeout: 'Session has timed out',
   UnknownAuthIndexType: 'Unknown Authentication Index Type',

@@ -1,15 +1,18 @@
 import type { UsedJourneyStore } from '../domain/authn/authn-service.js';
+import type { LockoutStore } from '../domain/authn/lockout.js';
 import type { IdentityStore } from '../domain/identity/store.js';
 import type { MetaStore } from '../domain/meta-store.js';
 import type { SessionStore } from '../domain/sessions/store.js';
 import {
   MemoryIdentityStore,
+  MemoryLockoutStore,
   MemoryMetaStore,
   MemorySessionStore,
   MemoryUsedJourneyStore,
 } from './memory/index.js';
 import { openSqlite } from './sqlite/database.js';
 import { SqliteIdentityStore } from './sqlite/identity-store.js';
+import { SqliteLockoutStore } from './sqlite/lockout-store.js';
 import { SqliteMetaStore } from './sqlite/meta-store.js';
 import { SqliteSessionStore } from './sqlite/session-store.js';
 import { SqliteUsedJourneyStore } from './sqlite/used-journey-store.js';
@@ -19,6 +22,7 @@ export interface Stores {
   identities: IdentityStore;
   meta: MetaStore;
   usedJourneys: UsedJourneyStore;
+  lockouts: LockoutStore;
   /** Where the data lives, for the startup log. */
   description: string;
   close(): Promise<void>;
@@ -36,6 +40,7 @@ export function createStores(location: StoreLocation): Stores {
       identities: new MemoryIdentityStore(),
       meta: new MemoryMetaStore(),
       usedJourneys: new MemoryUsedJourneyStore(),
+      lockouts: new MemoryLockoutStore(),
       description: 'memory (nothing is kept)',
       close: async () => {},
     };
@@ -46,6 +51,7 @@ export function createStores(location: StoreLocation): Stores {
     identities: new SqliteIdentityStore(db),
     meta: new SqliteMetaStore(db),
     usedJourneys: new SqliteUsedJourneyStore(db),
+    lockouts: new SqliteLockoutStore(db),
     description: location.kind === 'sqlite' ? `sqlite (${db.name})` : 'sqlite (in memory)',
     close: async () => {
       db.close();

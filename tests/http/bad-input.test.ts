@@ -16,13 +16,13 @@ import {
 describe('bad input', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await buildTestApp({ config: { bodyLimit: 1024 } });
+    t = await buildTestApp({ config: { bodyLimit: 8192 } });
   });
   afterEach(() => t.close());
 
-  it('an oversized body (bodyLimit 1024, 2000 bytes) → 413 with an AM-shaped body', async () => {
+  it('an oversized body (bodyLimit 8192, 10000 bytes) → 413 with an AM-shaped body', async () => {
     const demo = await loginDemo(t.app);
-    const big = JSON.stringify({ tokenId: demo, padding: 'x'.repeat(2000) });
+    const big = JSON.stringify({ tokenId: demo, padding: 'x'.repeat(10_000) });
     const cases = [
       {
         url: `${ALPHA}/sessions?_action=validate`,

@@ -6,11 +6,22 @@ import type { RealmRegistry } from '../realms/realm-registry.js';
 import type { Session } from '../sessions/session.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { Callback } from './callbacks.js';
-import { checkSubmission, isZeroPageCandidate, type JourneyState, runJourney } from './journey.js';
+import { treeFromAdvice } from './index-type.js';
+import {
+  checkSubmission,
+  isZeroPageCandidate,
+  type JourneyResult,
+  type JourneyState,
+  newJourney,
+  runJourney,
+} from './journey.js';
+import type { LockoutStore } from './lockout.js';
+import type { NodeServices } from './nodes/types.js';
 import { DEFAULT_TREE, type Tree } from './tree.js';
+import type { TreeCatalog } from './tree-catalog.js';
 
 /**
- * Signs and opens `authId`s. Implementations reject a forged or unreadable id with
+ * Seals and opens `authId`s. Implementations reject a forged or unreadable id with
  * `InvalidAuthId`/`BadRequest` and an expired one with `AuthTimeout`.
  */
 export interface JourneyCodec {
@@ -47,8 +58,13 @@ export interface AuthRequest {
   zeroPage?: { username: string; password: string } | undefined;
   /** The session the request already carries, if any. */
   existingToken?: string | undefined;
+  /** `sessionUpgradeSSOTokenId`. */
+  upgradeToken?: string | undefined;
   forceAuth?: boolean;
   noSession?: boolean;
+  /** Already validated against the allow list. */
+  goto?: string | undefined;
+  gotoOnFail?: string | undefined;
 }
 
 export type AuthOutcome =
@@ -60,118 +76,146 @@ export type AuthOutcome =
       description?: string;
       stage?: string;
     }
-  | { kind: 'success'; realm: Realm; token?: string; session?: Session; identity?: Identity };
+  | {
+      kind: 'success';
+      realm: Realm;
+      token?: string;
+      session?: Session;
+      identity?: Identity;
+      goto?: string | undefined;
+    };
 
-/** Thrown for a failed login; the HTTP layer writes AM's V1 or V2 failure body. */
 export interface AuthnServiceOptions {
   realms: RealmRegistry;
   identities: IdentityService;
   sessions: SessionService;
   codec: JourneyCodec;
   used: UsedJourneyStore;
-  trees: readonly Tree[];
+  lockouts: LockoutStore;
+  trees: TreeCatalog;
+  nodeServices: NodeServices;
 }
 
 /**
- * Runs authentication journeys: a start (optionally answered at once from zero-page headers),
- * continuations carrying an `authId`, and the session that a successful journey creates.
+ * Runs authentication journeys: a start (answered at once from zero-page headers when the first
+ * page asks only for a name and a password), continuations carrying an `authId`, and the session
+ * a successful journey creates, upgrades or (with `noSession`) does not create.
  */
 export class AuthnService {
-  readonly #options: AuthnServiceOptions;
-  readonly #trees: Map<string, Tree>;
+  readonly #o: AuthnServiceOptions;
 
   constructor(options: AuthnServiceOptions) {
-    this.#options = options;
-    this.#trees = new Map(options.trees.map((t) => [t.name.toLowerCase(), t]));
+    this.#o = options;
   }
 
   /** Forgets spent `authId`s that can no longer be presented (they expired). */
   async sweep(now: number, limit = 1000): Promise<number> {
-    return this.#options.used.deleteExpired(now, limit);
+    return this.#o.used.deleteExpired(now, limit);
   }
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
     if (request.authId !== undefined) return this.#continue(request);
     const tree = this.#selectTree(request);
-    if (!request.forceAuth && !request.noSession && request.existingToken) {
-      const existing = await this.#options.sessions.resolve(request.existingToken);
+    let upgradeToken = request.upgradeToken;
+    if (upgradeToken !== undefined) {
+      if (!(await this.#o.sessions.resolve(upgradeToken)))
+        fail('BadRequest', 'Invalid sessionUpgradeSSOTokenId');
+    } else if (request.existingToken && !request.noSession) {
+      const existing = await this.#o.sessions.resolve(request.existingToken);
       if (existing && existing.realm.toLowerCase() === request.realm.path.toLowerCase()) {
-        return { kind: 'success', realm: request.realm, token: request.existingToken, session: existing };
+        const sameTree = existing.properties.Service?.toLowerCase() === tree.name.toLowerCase();
+        if (!request.forceAuth && (sameTree || request.indexValue === undefined)) {
+          return { kind: 'success', realm: request.realm, token: request.existingToken, session: existing };
+        }
+        upgradeToken = request.existingToken;
       }
     }
     if (!request.realm.active) fail('BadRequest', 'Invalid Domain DN');
-    const state: JourneyState = { realm: request.realm.path, tree: tree.name, node: tree.entry, shared: {} };
-    let result = await runJourney(tree, request.realm, state, this.#options.identities);
-    if (request.zeroPage && isZeroPageCandidate(result) && result.kind === 'page') {
+    const state = newJourney(request.realm, tree, {
+      ...(request.noSession ? { noSession: true } : {}),
+      ...(upgradeToken ? { upgradeToken } : {}),
+      ...(request.goto ? { goto: request.goto } : {}),
+      ...(request.gotoOnFail ? { gotoOnFail: request.gotoOnFail } : {}),
+    });
+    let result = await runJourney(this.#o.trees, request.realm, state, this.#o.nodeServices);
+    if (request.zeroPage && result.kind === 'page' && isZeroPageCandidate(result)) {
       const { username, password } = request.zeroPage;
       const filled = result.callbacks.map((c) => ({
         ...c,
         input: [{ name: '', value: c.type === 'NameCallback' ? username : password }],
       }));
-      result = await runJourney(tree, request.realm, result.state, this.#options.identities, filled);
+      result = await runJourney(this.#o.trees, request.realm, result.state, this.#o.nodeServices, filled);
     }
-    return this.#finish(result, request, tree.name);
+    return this.#finish(result, request.realm, state);
   }
 
   async #continue(request: AuthRequest): Promise<AuthOutcome> {
-    const { state, id, expiresAt } = await this.#options.codec.open(request.authId as string);
-    const realm = this.#options.realms.byPath(state.realm);
-    const tree = this.#trees.get(state.tree.toLowerCase());
-    if (!realm || !tree) return fail('AuthTimeout');
+    const { state, id, expiresAt } = await this.#o.codec.open(request.authId as string);
+    const realm = this.#o.realms.byPath(state.realm);
+    if (!realm) return fail('AuthTimeout');
     const submitted = request.callbacks ?? [];
-    checkSubmission(tree, state, submitted);
+    checkSubmission(state, submitted);
     // AM answers a replayed authId like an expired one.
-    if (!(await this.#options.used.spend(id, expiresAt))) fail('AuthTimeout');
-    const result = await runJourney(tree, realm, state, this.#options.identities, submitted);
-    return this.#finish(result, { ...request, realm }, tree.name);
+    if (!(await this.#o.used.spend(id, expiresAt))) fail('AuthTimeout');
+    const result = await runJourney(this.#o.trees, realm, state, this.#o.nodeServices, submitted);
+    return this.#finish(result, realm, state);
   }
 
-  async #finish(
-    result: Awaited<ReturnType<typeof runJourney>>,
-    request: AuthRequest,
-    treeName: string,
-  ): Promise<AuthOutcome> {
-    switch (result.kind) {
-      case 'page': {
-        const { state, kind: _k, ...page } = result;
-        return { kind: 'step', authId: await this.#options.codec.seal(state, request.realm), ...page };
-      }
-      case 'failure':
-        return fail('LoginFailure');
-      case 'success': {
-        const { identity } = result;
-        const realm = this.#options.realms.byPath(identity.realm) ?? request.realm;
-        if (request.noSession) return { kind: 'success', realm, identity };
-        const { token, session } = await this.#options.sessions.create({
-          universalId: identity.universalId,
-          username: identity.username,
-          realm,
-          properties: { AuthLevel: '0', Service: treeName, IndexType: 'service' },
-        });
-        return { kind: 'success', realm, token, session, identity };
-      }
+  async #finish(result: JourneyResult, realm: Realm, started: JourneyState): Promise<AuthOutcome> {
+    const { request } = started;
+    if (result.kind === 'page') {
+      const { state, kind: _k, ...page } = result;
+      return { kind: 'step', authId: await this.#o.codec.seal(state, realm), ...page };
     }
+    const failureDetail = request.gotoOnFail ? { failureUrl: request.gotoOnFail } : undefined;
+    if (result.kind === 'failure') {
+      return result.locked
+        ? fail('AccountLocked', undefined, failureDetail)
+        : fail('LoginFailure', undefined, failureDetail);
+    }
+    const identity = await this.#o.identities.get(realm, result.username);
+    if (!identity) return fail('LoginFailure', undefined, failureDetail);
+    if (identity.status !== 'Active') return fail('UserInactive', undefined, failureDetail);
+    await this.#o.lockouts.reset(realm.path, identity.username);
+    if (request.noSession) return { kind: 'success', realm, identity, goto: request.goto };
+    const upgraded = request.upgradeToken ? await this.#o.sessions.resolve(request.upgradeToken) : undefined;
+    if (upgraded && upgraded.universalId.toLowerCase() !== identity.universalId.toLowerCase()) {
+      fail('SessionUpgradeFailed');
+    }
+    const { token, session } = await this.#o.sessions.create({
+      universalId: identity.universalId,
+      username: identity.username,
+      realm,
+      properties: {
+        ...upgraded?.properties,
+        ...result.data.sessionProperties,
+        AuthLevel: '0',
+        Service: request.service,
+        IndexType: 'service',
+      },
+    });
+    // A new token on every (re-)authentication; the upgraded session ends (ASVS 7.2.4).
+    if (upgraded) await this.#o.sessions.destroy(upgraded);
+    return { kind: 'success', realm, token, session, identity, goto: request.goto };
   }
 
   #selectTree(request: AuthRequest): Tree {
     const type = request.indexType?.toLowerCase();
-    if (type !== undefined && type !== 'service') {
+    let name = request.indexValue;
+    if (type === 'composite_advice' || type === 'composite') {
+      name = treeFromAdvice(request.indexValue ?? '');
+      if (name === undefined) fail('BadRequest', 'The composite advice names no tree');
+    } else if (type !== undefined && type !== 'service') {
       if (KNOWN_INDEX_TYPES.has(type))
         fail('NoConfiguration', `No Configuration found for ${request.indexType}`);
       fail('UnknownAuthIndexType');
     }
-    const name =
-      request.indexValue === undefined || request.indexValue === '' ? DEFAULT_TREE : request.indexValue;
-    const tree = this.#trees.get(name.toLowerCase());
-    if (!tree) fail('NoConfiguration');
-    return tree;
+    return this.#o.trees.require(request.realm.path, name === undefined || name === '' ? DEFAULT_TREE : name);
   }
 }
 
-/** Index types AM knows but Anvil has no configuration for (yet): answered like an unknown tree. */
+/** Index types AM knows but Anvil has no configuration for: answered like an unknown tree. */
 const KNOWN_INDEX_TYPES = new Set([
-  'composite_advice',
-  'composite',
   'resource',
   'transaction',
   'module',

@@ -1,147 +1,184 @@
 import { fail } from '../errors.js';
-import type { Identity } from '../identity/identity.js';
-import type { IdentityService } from '../identity/identity-service.js';
 import type { Realm } from '../realms/realm.js';
-import { type Callback, inputString, nameCallback, passwordCallback } from './callbacks.js';
-import type { CollectorNode, Tree, TreeNode } from './tree.js';
+import type { Callback } from './callbacks.js';
+import { INNER_TREE, nodeTypes, PAGE } from './nodes/index.js';
+import type { JourneyData, NodeContext, NodeResult, NodeServices } from './nodes/types.js';
+import { FAILURE, type NodeDefinition, SUCCESS, type Tree } from './tree.js';
+import type { TreeCatalog } from './tree-catalog.js';
 
-/** What survives between two requests of a journey: carried, signed, in the `authId`. */
+/** What the first request asked for, kept for the rest of the journey. */
+export interface JourneyRequest {
+  /** The tree that was asked for (the session's `Service` property). */
+  service: string;
+  noSession?: boolean;
+  /** The session being upgraded (`sessionUpgradeSSOTokenId`, or the caller's own with ForceAuth). */
+  upgradeToken?: string;
+  goto?: string;
+  gotoOnFail?: string;
+}
+
+/** Where a journey stands: a stack of trees (inner trees push) and what it has collected. */
 export interface JourneyState {
   realm: string;
-  tree: string;
-  /** The page node waiting for the client's input. */
-  node: string;
-  /** Values collected so far. Never holds a password. */
-  shared: { username?: string };
+  frames: { tree: string; node: string }[];
+  data: JourneyData;
+  request: JourneyRequest;
 }
 
-/** Values that live only for one request (passwords). */
-interface Transient {
-  password?: string;
-  identity?: Identity;
-}
+export type PageResult = Extract<NodeResult, { callbacks: Callback[] }>;
 
 export type JourneyResult =
-  | {
-      kind: 'page';
-      state: JourneyState;
-      callbacks: Callback[];
-      header?: string;
-      description?: string;
-      stage?: string;
-    }
-  | { kind: 'success'; identity: Identity }
-  | { kind: 'failure' };
+  | ({ kind: 'page'; state: JourneyState } & PageResult)
+  | { kind: 'success'; username: string; data: JourneyData }
+  | { kind: 'failure'; locked: boolean };
 
-const MAX_STEPS = 100;
+const MAX_STEPS = 200;
+/** `nodeState` key holding the callback types last shown, to check a submission before it runs. */
+const SHOWN = '__shown';
 
-/** Runs a tree from a node until it needs input from the client or ends. */
-export async function runJourney(
-  tree: Tree,
-  realm: Realm,
-  state: JourneyState,
-  identities: IdentityService,
-  submitted?: Callback[],
-): Promise<JourneyResult> {
-  const transient: Transient = {};
-  let input = submitted;
-  let current = { ...state, shared: { ...state.shared } };
-  for (let steps = 0; steps < MAX_STEPS; steps += 1) {
-    const node = nodeOf(tree, current.node);
-    switch (node.type) {
-      case 'Page': {
-        if (!input) return { kind: 'page', state: current, ...renderPage(node) };
-        collect(node.nodes, input, current, transient);
-        input = undefined;
-        current = { ...current, node: node.next };
-        break;
-      }
-      case 'DataStoreDecision': {
-        const check = await identities.checkCredentials(
-          realm,
-          current.shared.username ?? '',
-          transient.password ?? '',
-        );
-        if (check.outcome === 'success') transient.identity = check.identity;
-        current = { ...current, node: check.outcome === 'success' ? node.true : node.false };
-        break;
-      }
-      case 'Success': {
-        if (!transient.identity) return { kind: 'failure' };
-        return { kind: 'success', identity: transient.identity };
-      }
-      case 'Failure':
-        return { kind: 'failure' };
-    }
-  }
-  return fail('Internal', `Tree ${tree.name} did not end within ${MAX_STEPS} nodes`);
-}
-
-function nodeOf(tree: Tree, id: string): TreeNode {
-  const node = tree.nodes[id];
-  if (!node) return fail('Internal', `Tree ${tree.name} has no node ${id}`);
-  return node;
-}
-
-function renderPage(page: Extract<TreeNode, { type: 'Page' }>) {
-  const callbacks = page.nodes.map(callbackFor);
+export function newJourney(realm: Realm, tree: Tree, request: Omit<JourneyRequest, 'service'>): JourneyState {
   return {
-    callbacks,
-    ...(page.header === undefined ? {} : { header: page.header }),
-    ...(page.description === undefined ? {} : { description: page.description }),
-    ...(page.stage === undefined ? {} : { stage: page.stage }),
+    realm: realm.path,
+    frames: [{ tree: tree.name, node: tree.entry }],
+    data: { attributes: {}, sessionProperties: {}, nodeState: {} },
+    request: { service: tree.name, ...request },
   };
 }
 
-function callbackFor(node: CollectorNode): Callback {
-  switch (node.type) {
-    case 'UsernameCollector':
-      return nameCallback();
-    case 'PasswordCollector':
-      return passwordCallback();
-  }
-}
-
-/** Reads the client's answers to a page: same count and the same types, in order, as AM checks. */
-function collect(
-  nodes: CollectorNode[],
-  submitted: Callback[],
+/** Runs a journey from where it stands until it needs the client or ends. */
+export async function runJourney(
+  catalog: TreeCatalog,
+  realm: Realm,
   state: JourneyState,
-  transient: Transient,
-): void {
-  checkShape(nodes, submitted);
-  nodes.forEach((node, index) => {
-    const answer = submitted[index];
-    if (node.type === 'UsernameCollector') state.shared.username = inputString(answer);
-    if (node.type === 'PasswordCollector') transient.password = inputString(answer);
-  });
-}
-
-function checkShape(nodes: CollectorNode[], submitted: Callback[]): void {
-  if (submitted.length !== nodes.length) {
-    fail('BadRequest', 'Incorrect number of callbacks found in JSON response');
-  }
-  nodes.forEach((node, index) => {
-    if (submitted[index]?.type !== callbackFor(node).type) {
-      fail('BadRequest', 'Required callback not found in JSON response');
+  services: NodeServices,
+  submitted?: Callback[],
+): Promise<JourneyResult> {
+  const current: JourneyState = structuredClone(state);
+  let input = submitted;
+  for (let steps = 0; steps < MAX_STEPS; steps += 1) {
+    const frame = current.frames[current.frames.length - 1];
+    if (!frame) return fail('Internal', 'journey without a tree');
+    if (frame.node === SUCCESS || frame.node === FAILURE) {
+      const succeeded = frame.node === SUCCESS;
+      current.frames.pop();
+      const parent = current.frames[current.frames.length - 1];
+      if (!parent) {
+        if (!succeeded || !current.data.username)
+          return { kind: 'failure', locked: current.data.locked === true };
+        return { kind: 'success', username: current.data.username, data: current.data };
+      }
+      parent.node = next(catalog, realm, parent, succeeded ? 'true' : 'false');
+      continue;
     }
-  });
+    const tree = catalog.require(realm.path, frame.tree);
+    const definition = nodeOf(tree, frame.node);
+    if (definition.type === INNER_TREE) {
+      const inner = catalog.require(realm.path, String(definition.tree));
+      current.frames.push({ tree: inner.name, node: inner.entry });
+      continue;
+    }
+    const ctx: NodeContext = {
+      realm,
+      data: current.data,
+      input,
+      key: `${current.frames.length}:${tree.name}:${frame.node}`,
+      services,
+    };
+    const result = definition.type === PAGE ? await runPage(definition, ctx) : await runNode(definition, ctx);
+    input = undefined;
+    if ('callbacks' in result) {
+      current.data.nodeState[SHOWN] = result.callbacks.map((c) => c.type);
+      return { kind: 'page', state: current, ...result };
+    }
+    frame.node = next(catalog, realm, frame, result.outcome);
+  }
+  return fail('Internal', `the journey did not end within ${MAX_STEPS} nodes`);
 }
 
 /**
- * Refuses (400) a submission that does not answer the waiting page: checked before the `authId`
- * is spent, so a client can correct a malformed request.
+ * Refuses (400) a submission that does not answer the callbacks last shown: checked before the
+ * `authId` is spent, so a client can correct a malformed request.
  */
-export function checkSubmission(tree: Tree, state: JourneyState, submitted: Callback[]): void {
-  const node = nodeOf(tree, state.node);
-  if (node.type === 'Page') checkShape(node.nodes, submitted);
+export function checkSubmission(state: JourneyState, submitted: Callback[]): void {
+  const shown = state.data.nodeState[SHOWN];
+  if (!Array.isArray(shown)) return;
+  if (submitted.length !== shown.length)
+    fail('BadRequest', 'Incorrect number of callbacks found in JSON response');
+  shown.forEach((type, index) => {
+    if (submitted[index]?.type !== type) fail('BadRequest', 'Required callback not found in JSON response');
+  });
 }
 
-/** True when a page asks only for a user name and/or a password: zero-page login can answer it. */
+/** True when the first step asks only for a user name and/or a password: zero-page login answers it. */
 export function isZeroPageCandidate(result: JourneyResult): boolean {
   return (
     result.kind === 'page' &&
     result.callbacks.length > 0 &&
     result.callbacks.every((c) => c.type === 'NameCallback' || c.type === 'PasswordCallback')
   );
+}
+
+function runNode(definition: NodeDefinition, ctx: NodeContext): Promise<NodeResult> {
+  const type = nodeTypes[definition.type];
+  if (!type) return fail('Internal', `unknown node type ${definition.type}`);
+  return type.process(definition, ctx);
+}
+
+/**
+ * A Page shows the callbacks of all its nodes at once; the answers are dealt back to each node in
+ * order, and the page takes the outcome of its last node. If any node wants to ask again (a
+ * required value left empty), the whole page is shown again.
+ */
+async function runPage(page: NodeDefinition, ctx: NodeContext): Promise<NodeResult> {
+  const children = (page.nodes ?? []) as NodeDefinition[];
+  const meta = {
+    ...(typeof page.header === 'string' ? { header: page.header } : {}),
+    ...(typeof page.description === 'string' ? { description: page.description } : {}),
+    ...(typeof page.stage === 'string' ? { stage: page.stage } : {}),
+  };
+  const render = async (): Promise<NodeResult> => {
+    const callbacks: Callback[] = [];
+    const layout: number[] = [];
+    for (const [i, child] of children.entries()) {
+      const shown = await runNode(child, { ...ctx, input: undefined, key: `${ctx.key}/${i}` });
+      if (!('callbacks' in shown)) return fail('Internal', `page node ${child.type} showed no callbacks`);
+      callbacks.push(...shown.callbacks);
+      layout.push(shown.callbacks.length);
+    }
+    ctx.data.nodeState[ctx.key] = layout;
+    return { callbacks, ...meta };
+  };
+  const layout = ctx.data.nodeState[ctx.key];
+  if (!ctx.input || !Array.isArray(layout)) return render();
+  let offset = 0;
+  let outcome = 'outcome';
+  for (const [i, child] of children.entries()) {
+    const count = layout[i] as number;
+    const answers = ctx.input.slice(offset, offset + count);
+    offset += count;
+    const result = await runNode(child, { ...ctx, input: answers, key: `${ctx.key}/${i}` });
+    if ('callbacks' in result) return render();
+    outcome = result.outcome;
+  }
+  delete ctx.data.nodeState[ctx.key];
+  return { outcome };
+}
+
+function nodeOf(tree: Tree, id: string): NodeDefinition {
+  const node = tree.nodes[id];
+  if (!node) return fail('Internal', `tree ${tree.name} has no node ${id}`);
+  return node;
+}
+
+function next(
+  catalog: TreeCatalog,
+  realm: Realm,
+  frame: { tree: string; node: string },
+  outcome: string,
+): string {
+  const node = nodeOf(catalog.require(realm.path, frame.tree), frame.node);
+  const target = node.outcomes?.[outcome];
+  if (target === undefined)
+    return fail('Internal', `node ${frame.node} of ${frame.tree} has no outcome ${outcome}`);
+  return target;
 }

@@ -1,28 +1,24 @@
 /**
- * Authentication trees ("journeys"): named graphs of nodes per realm. A page node shows
- * callbacks; decision nodes pick the next node from what was collected; Success and Failure end
- * the journey.
+ * Authentication trees ("journeys"): named graphs of nodes, per realm. Each node has a `type`,
+ * its own settings, and `outcomes` mapping each outcome it can produce to the next node's id, or
+ * to one of the two ends, `SUCCESS` and `FAILURE`.
  */
-export type CollectorNode = { type: 'UsernameCollector' } | { type: 'PasswordCollector' };
-
-export type TreeNode =
-  | {
-      type: 'Page';
-      nodes: CollectorNode[];
-      header?: string;
-      description?: string;
-      stage?: string;
-      next: string;
-    }
-  | { type: 'DataStoreDecision'; true: string; false: string }
-  | { type: 'Success' }
-  | { type: 'Failure' };
+export interface NodeDefinition {
+  type: string;
+  outcomes?: Readonly<Record<string, string>>;
+  readonly [setting: string]: unknown;
+}
 
 export interface Tree {
   name: string;
+  /** Realm path the tree belongs to; `undefined` for a tree offered in every realm. */
+  realm?: string | undefined;
   entry: string;
-  nodes: Readonly<Record<string, TreeNode>>;
+  nodes: Readonly<Record<string, NodeDefinition>>;
 }
+
+export const SUCCESS = 'SUCCESS';
+export const FAILURE = 'FAILURE';
 
 /** A page asking for a user name and a password, checked against the realm's identities. */
 function usernamePasswordTree(name: string): Tree {
@@ -32,13 +28,11 @@ function usernamePasswordTree(name: string): Tree {
     nodes: {
       page: {
         type: 'Page',
-        nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
         header: 'Sign In',
-        next: 'dataStore',
+        nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
+        outcomes: { outcome: 'dataStore' },
       },
-      dataStore: { type: 'DataStoreDecision', true: 'success', false: 'failure' },
-      success: { type: 'Success' },
-      failure: { type: 'Failure' },
+      dataStore: { type: 'DataStoreDecision', outcomes: { true: SUCCESS, false: FAILURE } },
     },
   };
 }

@@ -28,6 +28,7 @@ export const statusOf = {
   IdentityExists: 409,
   LoginFailure: 401,
   UserInactive: 401,
+  AccountLocked: 401,
   SessionLimitReached: 401,
   AuthTimeout: 408,
   UnknownAuthIndexType: 400,

@@ -1,5 +1,6 @@
 import type { AuthOutcome } from '../../domain/authn/authn-service.js';
 import type { Callback, CallbackField } from '../../domain/authn/callbacks.js';
+import { allowedGoto } from '../../domain/authn/goto.js';
 import { fail } from '../../domain/errors.js';
 import type { JsonRequest, Services } from '../context.js';
 import { sessionCookies } from '../cookies.js';
@@ -38,6 +39,7 @@ export async function handleAuthenticate(services: Services, request: JsonReques
   const username = headerText(headers['x-openam-username']);
   const password = headerText(headers['x-openam-password']);
   const noSession = singleIgnoringCase(request.query, 'noSession') === 'true';
+  const { gotoAllowlist } = services.config.authn;
 
   const outcome = await services.authn.authenticate({
     realm,
@@ -47,8 +49,11 @@ export async function handleAuthenticate(services: Services, request: JsonReques
     callbacks: Array.isArray(body.callbacks) ? body.callbacks.map(readCallback) : undefined,
     zeroPage: username && password ? { username, password } : undefined,
     existingToken: request.callerToken,
+    upgradeToken: singleIgnoringCase(request.query, 'sessionUpgradeSSOTokenId') || undefined,
     forceAuth: singleIgnoringCase(request.query, 'ForceAuth') === 'true',
     noSession,
+    goto: allowedGoto(singleIgnoringCase(request.query, 'goto'), gotoAllowlist),
+    gotoOnFail: allowedGoto(singleIgnoringCase(request.query, 'gotoOnFail'), gotoAllowlist),
   });
   return sendOutcome(services, request, outcome);
 }
@@ -58,7 +63,7 @@ function sendOutcome(services: Services, request: JsonRequest, outcome: AuthOutc
   if (outcome.kind === 'step') {
     return sendJson(reply, 200, stepBody(outcome), NO_CACHE);
   }
-  const successUrl = services.config.authn.successUrl;
+  const successUrl = outcome.goto ?? services.config.authn.successUrl;
   if (outcome.token === undefined) {
     return sendJson(reply, 200, { successUrl, realm: outcome.realm.path }, NO_CACHE);
   }

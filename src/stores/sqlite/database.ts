@@ -42,6 +42,12 @@ const migrations: readonly string[] = [
    CREATE INDEX sessions_universal_id ON sessions (universal_id, creation_time);`,
   `CREATE TABLE used_journeys (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX used_journeys_expires_at ON used_journeys (expires_at);`,
+  `CREATE TABLE lockout_counters (
+     realm TEXT NOT NULL COLLATE NOCASE,
+     username TEXT NOT NULL COLLATE NOCASE,
+     failures INTEGER NOT NULL,
+     PRIMARY KEY (realm, username)
+   ) WITHOUT ROWID;`,
 ];
 
 /**

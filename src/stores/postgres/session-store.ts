@@ -1,0 +1,184 @@
+import type pg from 'pg';
+import type { StoredSession } from '../../domain/sessions/session.js';
+import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
+import { chooseEvictions } from '../quota.js';
+import { inTransaction, type Tables } from './database.js';
+
+interface Row {
+  id: string;
+  secret_hash: Buffer;
+  session_handle: string;
+  universal_id: string;
+  username: string;
+  realm: string;
+  creation_time: number;
+  latest_access_time: number;
+  max_idle_minutes: number;
+  max_session_minutes: number;
+  expires_at: number;
+  properties: Record<string, string>;
+}
+
+/** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
+const OLDEST_FIRST = 'ORDER BY creation_time, id COLLATE "C"';
+
+export class PostgresSessionStore implements SessionStore {
+  readonly #pool: pg.Pool;
+  readonly #t: string;
+  readonly #insertSql: string;
+
+  constructor(pool: pg.Pool, tables: Tables) {
+    this.#pool = pool;
+    this.#t = tables.sessions;
+    this.#insertSql = `INSERT INTO ${this.#t} (id, secret_hash, session_handle, universal_id, username, realm,
+         creation_time, latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`;
+  }
+
+  async insert(session: StoredSession): Promise<void> {
+    await this.#pool.query(this.#insertSql, toParams(session));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const { rows } = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
+    // One statement: the update moves the session forward only; the session counts as found when
+    // the update hit it or when it exists unchanged (already at or past that access).
+    const { rows } = await this.#pool.query<{ found: boolean }>(
+      `WITH moved AS (
+         UPDATE ${this.#t} SET latest_access_time = $2, expires_at = $3
+         WHERE id = $1 AND latest_access_time < $2 RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = $1) AS found`,
+      [id, latestAccessTime, expiresAt],
+    );
+    return rows[0]?.found === true;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#t} WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    // SKIP LOCKED lets sweepers on several nodes share the work instead of queueing on the same rows.
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ${this.#t} WHERE id IN (
+         SELECT id FROM ${this.#t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       )`,
+      [now, limit],
+    );
+    return rowCount ?? 0;
+  }
+
+  async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
+    return inTransaction(this.#pool, async (client) => {
+      // One lock per user (case-insensitively), held until commit, shared by every node: the read
+      // below (a new snapshot under READ COMMITTED) sees whatever the previous holder committed.
+      await lockUser(client, session.universalId);
+      const { rows } = await client.query<Pick<Row, 'id' | 'expires_at' | 'creation_time'>>(
+        `SELECT id, expires_at, creation_time FROM ${this.#t}
+         WHERE lower(universal_id) = lower($1) AND expires_at > $2`,
+        [session.universalId, now],
+      );
+      const live = rows.map((r) => ({ id: r.id, expiresAt: r.expires_at, creationTime: r.creation_time }));
+      const evicted = chooseEvictions(live, quota);
+      if (evicted === undefined) return { inserted: false };
+      if (evicted.length > 0) {
+        await client.query(`DELETE FROM ${this.#t} WHERE id = ANY($1::text[])`, [evicted]);
+      }
+      await client.query(this.#insertSql, toParams(session));
+      return { inserted: true, evicted };
+    });
+  }
+
+  async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
+    const { rows } = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE session_handle = $1`, [
+      sessionHandle,
+    ]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async listByUniversalId(universalId: string): Promise<StoredSession[]> {
+    const { rows } = await this.#pool.query<Row>(
+      `SELECT * FROM ${this.#t} WHERE lower(universal_id) = lower($1) ${OLDEST_FIRST}`,
+      [universalId],
+    );
+    return rows.map(fromRow);
+  }
+
+  async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
+    const { rows } = await this.#pool.query<Row>(
+      `SELECT * FROM ${this.#t} WHERE lower(realm) = lower($1) AND expires_at > $2 ${OLDEST_FIRST} LIMIT $3`,
+      [realm, now, limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  async deleteByUniversalId(universalId: string): Promise<number> {
+    // Under the user's quota lock, so that it cannot lock that user's rows in another order than a
+    // concurrent insertWithQuota evicting them (a deadlock), and sees every login committed before.
+    return inTransaction(this.#pool, async (client) => {
+      await lockUser(client, universalId);
+      const { rowCount } = await client.query(
+        `DELETE FROM ${this.#t} WHERE lower(universal_id) = lower($1)`,
+        [universalId],
+      );
+      return rowCount ?? 0;
+    });
+  }
+
+  async mergeProperties(
+    id: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
+    // `||` merges in SQL under the row lock, so concurrent updates of different properties all land.
+    const { rows } = await this.#pool.query<Pick<Row, 'properties'>>(
+      `UPDATE ${this.#t} SET properties = properties || $1::jsonb WHERE id = $2 RETURNING properties`,
+      [JSON.stringify(changes), id],
+    );
+    return rows[0]?.properties;
+  }
+}
+
+/** Takes the user's quota lock until the end of the transaction (universal ids are case-insensitive). */
+async function lockUser(client: pg.PoolClient, universalId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext(lower($1)))', [universalId]);
+}
+
+function toParams(s: StoredSession): unknown[] {
+  return [
+    s.id,
+    s.secretHash,
+    s.sessionHandle,
+    s.universalId,
+    s.username,
+    s.realm,
+    s.creationTime,
+    s.latestAccessTime,
+    s.maxIdleMinutes,
+    s.maxSessionMinutes,
+    s.expiresAt,
+    JSON.stringify(s.properties),
+  ];
+}
+
+function fromRow(r: Row): StoredSession {
+  return {
+    id: r.id,
+    secretHash: r.secret_hash,
+    sessionHandle: r.session_handle,
+    universalId: r.universal_id,
+    username: r.username,
+    realm: r.realm,
+    creationTime: r.creation_time,
+    latestAccessTime: r.latest_access_time,
+    maxIdleMinutes: r.max_idle_minutes,
+    maxSessionMinutes: r.max_session_minutes,
+    expiresAt: r.expires_at,
+    properties: r.properties,
+  };
+}

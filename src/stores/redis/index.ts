@@ -1,0 +1,108 @@
+import { Cluster, Redis } from 'ioredis';
+import type { UsedJourneyStore } from '../../domain/authn/authn-service.js';
+import type { SessionStore } from '../../domain/sessions/store.js';
+import { effectivePrefix, RedisKeys } from './keys.js';
+import { SCRIPTS, type ScriptName, type ScriptRunner } from './scripts.js';
+import { RedisSessionStore } from './session-store.js';
+import { RedisUsedJourneyStore } from './used-journey-store.js';
+
+export { DEFAULT_KEY_PREFIX, GC_GRACE_MS } from './keys.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one of a URL, Sentinel (sentinels + sentinelName) or Cluster nodes. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). The default when nothing is given. */
+  url?: string | undefined;
+  /** Prefix of every key (default `anvil:`); a hash tag is added unless it has one (keys.ts). */
+  keyPrefix?: string | undefined;
+  sentinels?: readonly RedisNode[] | undefined;
+  /** The master's name known to the sentinels. */
+  sentinelName?: string | undefined;
+  cluster?: readonly RedisNode[] | undefined;
+  /** Connection errors after startup (ioredis reconnects by itself); ignored when not given. */
+  onError?: ((error: Error) => void) | undefined;
+}
+
+export interface RedisStores {
+  sessions: SessionStore;
+  usedJourneys: UsedJourneyStore;
+  close(): Promise<void>;
+  /** Where the data lives, for the startup log (no password). */
+  description: string;
+}
+
+type Client = Redis | Cluster;
+
+/**
+ * Connects to Redis and returns the session and spent-authId stores on it. Rejects when the
+ * server cannot be reached at startup (instead of retrying forever); later outages make
+ * individual calls fail while ioredis reconnects.
+ */
+export async function openRedis(options: RedisStoreOptions): Promise<RedisStores> {
+  const keys = new RedisKeys(effectivePrefix(options.keyPrefix));
+  const { client, where } = connection(options);
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+    options.onError?.(error);
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new Error(`Redis not reachable at ${where}: ${reason}`);
+  }
+  for (const [name, { keys: numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
+    client.defineCommand(name, { numberOfKeys, lua });
+  }
+  const commands = client as unknown as Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+  const run: ScriptRunner = (name, scriptKeys, args) =>
+    commands[name].call(client, ...scriptKeys, keys.prefix, ...args);
+  return {
+    sessions: new RedisSessionStore(run, (key) => client.hgetall(key), keys),
+    usedJourneys: new RedisUsedJourneyStore(run, keys),
+    description: `redis (${where}, key prefix ${keys.prefix})`,
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+function connection(options: RedisStoreOptions): { client: Client; where: string } {
+  const { url, sentinels, sentinelName, cluster } = options;
+  const modes = [url !== undefined, sentinels !== undefined, cluster !== undefined].filter(Boolean).length;
+  if (modes > 1) throw new Error('Redis: give one of url, sentinels or cluster');
+  const list = (nodes: readonly RedisNode[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (cluster !== undefined) {
+    if (cluster.length === 0) throw new Error('Redis: cluster needs at least one node');
+    return {
+      client: new Cluster(
+        cluster.map((n) => ({ ...n })),
+        { lazyConnect: true },
+      ),
+      where: `cluster ${list(cluster)}`,
+    };
+  }
+  if (sentinels !== undefined) {
+    if (sentinels.length === 0 || !sentinelName) throw new Error('Redis: sentinels need sentinelName');
+    return {
+      client: new Redis({ sentinels: sentinels.map((n) => ({ ...n })), name: sentinelName, lazyConnect: true }),
+      where: `sentinel master ${sentinelName} via ${list(sentinels)}`,
+    };
+  }
+  if (sentinelName !== undefined) throw new Error('Redis: sentinelName needs sentinels');
+  const address = url ?? DEFAULT_REDIS_URL;
+  const parsed = new URL(address);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`Redis URL must start with redis:// or rediss://, not ${parsed.protocol}//`);
+  }
+  if (parsed.password) parsed.password = '***';
+  return { client: new Redis(address, { lazyConnect: true }), where: parsed.toString() };
+}

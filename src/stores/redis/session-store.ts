@@ -1,0 +1,161 @@
+import type { StoredSession } from '../../domain/sessions/session.js';
+import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
+import { GC_GRACE_MS, type RedisKeys } from './keys.js';
+import type { ScriptRunner } from './scripts.js';
+
+/** Reads one session hash; the plain read needs no script. */
+export type HashReader = (key: string) => Promise<Record<string, string>>;
+
+/**
+ * Sessions in Redis (layout: keys.ts). Every change touching more than one key runs as one Lua
+ * script, so it is atomic for every Anvil node sharing the server; `get` is a plain HGETALL.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #run: ScriptRunner;
+  readonly #read: HashReader;
+  readonly #keys: RedisKeys;
+
+  constructor(run: ScriptRunner, read: HashReader, keys: RedisKeys) {
+    this.#run = run;
+    this.#read = read;
+    this.#keys = keys;
+  }
+
+  async insert(session: StoredSession): Promise<void> {
+    await this.#run('anvilInsert', this.#sessionKeys(session), sessionArgs(session));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    return fromHash(await this.#read(this.#keys.session(id)));
+  }
+
+  async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
+    const keys = [this.#keys.session(id), this.#keys.expiry];
+    return (
+      (await this.#run('anvilTouch', keys, [id, latestAccessTime, expiresAt, expiresAt + GC_GRACE_MS])) === 1
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.#run('anvilDelete', [this.#keys.session(id), this.#keys.expiry], [id])) === 1;
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    return Number(await this.#run('anvilDeleteExpired', [this.#keys.expiry], [now, limit]));
+  }
+
+  async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
+    const evicted = await this.#run('anvilInsertWithQuota', this.#sessionKeys(session), [
+      now,
+      quota.limit,
+      quota.action,
+      ...sessionArgs(session),
+    ]);
+    return evicted === null ? { inserted: false } : { inserted: true, evicted: evicted as string[] };
+  }
+
+  async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
+    const flat = (await this.#run('anvilGetByHandle', [this.#keys.handle(sessionHandle)], [])) as string[];
+    const session = fromHash(pairs(flat));
+    return session?.sessionHandle === sessionHandle ? session : undefined;
+  }
+
+  async listByUniversalId(universalId: string): Promise<StoredSession[]> {
+    const rows = (await this.#run('anvilListByUser', [this.#keys.user(universalId)], [])) as string[][];
+    return fromRows(rows);
+  }
+
+  async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
+    if (limit <= 0) return [];
+    const rows = (await this.#run('anvilListByRealm', [this.#keys.realm(realm)], [now, limit])) as string[][];
+    return fromRows(rows);
+  }
+
+  async deleteByUniversalId(universalId: string): Promise<number> {
+    return Number(await this.#run('anvilDeleteByUser', [this.#keys.user(universalId)], []));
+  }
+
+  async mergeProperties(
+    id: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
+    const merged = await this.#run(
+      'anvilMergeProperties',
+      [this.#keys.session(id)],
+      [JSON.stringify(changes)],
+    );
+    return typeof merged === 'string' ? (JSON.parse(merged) as Record<string, string>) : undefined;
+  }
+
+  /** KEYS of the insert scripts: session, handle, user index, realm index, expiry set. */
+  #sessionKeys(s: StoredSession): string[] {
+    const k = this.#keys;
+    return [k.session(s.id), k.handle(s.sessionHandle), k.user(s.universalId), k.realm(s.realm), k.expiry];
+  }
+}
+
+/** ARGV of `put` (scripts.ts): id, creationTime, expiresAt, gcAt, then the hash's fields. */
+function sessionArgs(s: StoredSession): string[] {
+  return [
+    s.id,
+    String(s.creationTime),
+    String(s.expiresAt),
+    String(s.expiresAt + GC_GRACE_MS),
+    ...Object.entries(toHash(s)).flat(),
+  ];
+}
+
+function toHash(s: StoredSession): Record<string, string> {
+  return {
+    id: s.id,
+    secretHash: s.secretHash.toString('base64'),
+    sessionHandle: s.sessionHandle,
+    universalId: s.universalId,
+    username: s.username,
+    realm: s.realm,
+    creationTime: String(s.creationTime),
+    latestAccessTime: String(s.latestAccessTime),
+    maxIdleMinutes: String(s.maxIdleMinutes),
+    maxSessionMinutes: String(s.maxSessionMinutes),
+    expiresAt: String(s.expiresAt),
+    properties: JSON.stringify(s.properties),
+    uidLower: s.universalId.toLowerCase(),
+    realmLower: s.realm.toLowerCase(),
+  };
+}
+
+function fromHash(h: Record<string, string>): StoredSession | undefined {
+  if (h.id === undefined) return undefined;
+  const text = (field: string): string => {
+    const value = h[field];
+    if (value === undefined) throw new Error(`Redis session ${h.id} lacks the field ${field}`);
+    return value;
+  };
+  const number = (field: string): number => Number(text(field));
+  return {
+    id: text('id'),
+    secretHash: Buffer.from(text('secretHash'), 'base64'),
+    sessionHandle: text('sessionHandle'),
+    universalId: text('universalId'),
+    username: text('username'),
+    realm: text('realm'),
+    creationTime: number('creationTime'),
+    latestAccessTime: number('latestAccessTime'),
+    maxIdleMinutes: number('maxIdleMinutes'),
+    maxSessionMinutes: number('maxSessionMinutes'),
+    expiresAt: number('expiresAt'),
+    properties: JSON.parse(text('properties')) as Record<string, string>,
+  };
+}
+
+/** HGETALL as a script returns it (field, value, field, value, …) → a record. */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+  return h;
+}
+
+function fromRows(rows: readonly string[][]): StoredSession[] {
+  return rows.map((flat) => fromHash(pairs(flat))).filter((s) => s !== undefined);
+}
