@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations, openPostgres, type PostgresStores } from '../../src/stores/postgres/index.js';
+import { describeIdentityStore } from './identity-store.contract.js';
+import { describeMetaStore } from './meta-store.contract.js';
+import { describeSessionStore, storedSession } from './session-store.contract.js';
+import { describeUsedJourneyStore } from './used-journey-store.contract.js';
+
+const DATABASE_URL = process.env.ANVIL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The URL without its password, for messages. */
+function shown(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(the configured URL)';
+  }
+}
+
+/** Why the server cannot be used, or `undefined` when it answers. */
+async function unreachableBecause(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const unreachable = await unreachableBecause();
+if (unreachable !== undefined) {
+  if (process.env.CI === 'true') {
+    describe('PostgreSQL stores', () => {
+      it('can reach PostgreSQL (required on CI)', () => {
+        throw new Error(
+          `PostgreSQL not reachable at ${shown(DATABASE_URL)} (${unreachable}); on CI the PostgreSQL ` +
+            'store tests must run: start the server or set ANVIL_TEST_DATABASE_URL',
+        );
+      });
+    });
+  } else {
+    console.warn(`PostgreSQL not reachable at ${shown(DATABASE_URL)}: skipping the PostgreSQL store tests`);
+  }
+}
+const suite = unreachable === undefined ? describe : describe.skip;
+
+/** A new schema name: every test works in its own schema, dropped afterwards. */
+const freshSchema = () => `anvil_test_${randomBytes(8).toString('hex')}`;
+
+let admin: pg.Pool | undefined;
+const adminPool = (): pg.Pool => {
+  admin ??= new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+  return admin;
+};
+const dropSchema = async (schema: string): Promise<void> => {
+  await adminPool().query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+};
+afterAll(async () => {
+  await admin?.end();
+});
+
+function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys'>(key: K) {
+  return async () => {
+    const schema = freshSchema();
+    const stores = await openPostgres({ url: DATABASE_URL, schema });
+    return {
+      store: stores[key],
+      close: async () => {
+        await stores.close();
+        await dropSchema(schema);
+      },
+    };
+  };
+}
+
+suite('PostgreSQL', () => {
+  describeSessionStore('postgresql', opener('sessions'));
+  describeIdentityStore('postgresql', opener('identities'));
+  describeMetaStore('postgresql', opener('meta'));
+  describeUsedJourneyStore('postgresql', opener('usedJourneys'));
+
+  describe('PostgreSQL: schema, migrations and several nodes', () => {
+    const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+    const DEMO = 'id=demo,ou=user,o=alpha,ou=services,ou=am-config';
+    const LIMIT = 5;
+    const ACTIONS = [
+      'DENY_ACCESS',
+      'DESTROY_NEXT_EXPIRING',
+      'DESTROY_OLDEST_SESSION',
+      'DESTROY_ALL',
+    ] as const;
+    let schema: string;
+    let open: PostgresStores[];
+
+    /** Another node: its own pool on the test's schema. */
+    const connect = async (poolSize?: number): Promise<PostgresStores> => {
+      const stores = await openPostgres({ url: DATABASE_URL, schema, poolSize });
+      open.push(stores);
+      return stores;
+    };
+    const appliedVersion = async (): Promise<number | undefined> => {
+      const { rows } = await adminPool().query<{ applied: number }>(
+        `SELECT applied FROM ${pg.escapeIdentifier(schema)}.anvil_schema`,
+      );
+      return rows.length === 1 ? rows[0]?.applied : undefined;
+    };
+    const liveOf = async (stores: PostgresStores) =>
+      (await stores.sessions.listByUniversalId(DEMO)).filter((s) => s.expiresAt > T0).map((s) => s.id);
+
+    beforeEach(() => {
+      schema = freshSchema();
+      open = [];
+    });
+    afterEach(async () => {
+      for (const stores of open) await stores.close().catch(() => {});
+      await dropSchema(schema);
+    });
+
+    it('applies the migrations once: opening again, and migrate(), keep the data and the version', async () => {
+      const session = storedSession();
+      const first = await connect();
+      await first.sessions.insert(session);
+      await first.meta.getOrSet('journeySecret', 'first-boot');
+      await first.close();
+      const second = await connect();
+      await second.migrate();
+      await second.migrate();
+      expect(await appliedVersion()).toBe(migrations.length);
+      expect(await second.sessions.get(session.id)).toEqual(session);
+      expect(await second.meta.getOrSet('journeySecret', 'second-boot')).toBe('first-boot');
+    });
+
+    it('lets several nodes open a fresh schema at once (the advisory lock serialises the migrations)', async () => {
+      const nodes = await Promise.all(Array.from({ length: 4 }, () => connect(2)));
+      expect(await appliedVersion()).toBe(migrations.length);
+      const session = storedSession();
+      await nodes[0]?.sessions.insert(session);
+      for (const node of nodes) expect(await node.sessions.get(session.id)).toEqual(session);
+      expect(new Set(await Promise.all(nodes.map((n, i) => n.meta.getOrSet('k', `node-${i}`)))).size).toBe(1);
+    });
+
+    it('refuses a schema that a newer Anvil migrated', async () => {
+      await (await connect()).close();
+      await adminPool().query(
+        `UPDATE ${pg.escapeIdentifier(schema)}.anvil_schema SET applied = ${migrations.length + 1}`,
+      );
+      await expect(openPostgres({ url: DATABASE_URL, schema })).rejects.toThrow(/newer than this Anvil/);
+    });
+
+    it('keeps schemas apart, and names the database and schema without the password', async () => {
+      const mine = await connect();
+      const otherSchema = freshSchema();
+      const other = await openPostgres({ url: DATABASE_URL, schema: otherSchema });
+      try {
+        const session = storedSession();
+        await mine.sessions.insert(session);
+        expect(await other.sessions.get(session.id)).toBeUndefined();
+        expect(await other.identities.count()).toBe(0);
+        expect(mine.description).toContain(schema);
+        expect(mine.description).toContain(new URL(DATABASE_URL).host);
+        const password = new URL(DATABASE_URL).password;
+        if (password) expect(mine.description).not.toContain(password);
+      } finally {
+        await other.close();
+        await dropSchema(otherSchema);
+      }
+    });
+
+    it('returns bigints as numbers through its own pool only, leaving pg’s global parsers alone', async () => {
+      await connect();
+      expect(pg.types.getTypeParser(pg.types.builtins.INT8)('5')).toBe('5');
+    });
+
+    for (const action of ACTIONS) {
+      it(`${action}: two nodes (two pools), 50 concurrent logins of one user, limit ${LIMIT}`, async () => {
+        const [a, b] = [await connect(5), await connect(5)];
+        const sessions = Array.from({ length: 50 }, (_, i) =>
+          storedSession({
+            universalId: i % 2 ? DEMO : DEMO.toUpperCase(),
+            creationTime: T0 - 50 + i,
+            latestAccessTime: T0 - 50 + i,
+            expiresAt: T0 + 60_000 + i,
+          }),
+        );
+        const results = await Promise.all(
+          sessions.map((s, i) => (i % 2 ? a : b).sessions.insertWithQuota(s, { limit: LIMIT, action }, T0)),
+        );
+        const inserted = sessions.filter((_, i) => results[i]?.inserted).map((s) => s.id);
+        expect(inserted).toHaveLength(action === 'DENY_ACCESS' ? LIMIT : 50);
+        const live = await liveOf(a);
+        expect(live).toHaveLength(LIMIT);
+        expect((await liveOf(b)).sort()).toEqual([...live].sort());
+        if (action !== 'DENY_ACCESS') {
+          // Every session was either evicted exactly once or is one of those left.
+          const evicted = results.flatMap((r) => (r.inserted ? r.evicted : []));
+          expect([...evicted, ...live].sort()).toEqual([...inserted].sort());
+        }
+      });
+    }
+  });
+});
