@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations, openPostgres, type PostgresStores } from '../../src/stores/postgres/index.js';
 import { describeIdentityStore } from './identity-store.contract.js';
+import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
 import { describeSessionStore, storedSession } from './session-store.contract.js';
 import { describeUsedJourneyStore } from './used-journey-store.contract.js';
@@ -67,7 +68,7 @@ afterAll(async () => {
   await admin?.end();
 });
 
-function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys'>(key: K) {
+function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys' | 'lockouts'>(key: K) {
   return async () => {
     const schema = freshSchema();
     const stores = await openPostgres({ url: DATABASE_URL, schema });
@@ -86,6 +87,7 @@ suite('PostgreSQL', () => {
   describeIdentityStore('postgresql', opener('identities'));
   describeMetaStore('postgresql', opener('meta'));
   describeUsedJourneyStore('postgresql', opener('usedJourneys'));
+  describeLockoutStore('postgresql', opener('lockouts'));
 
   describe('PostgreSQL: schema, migrations and several nodes', () => {
     const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QuotaAction, QuotaInsert } from '../../src/domain/sessions/store.js';
 import { createStores, type StoreLocation, type Stores } from '../../src/stores/index.js';
 import { describeIdentityStore, storedIdentity } from './identity-store.contract.js';
+import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
 import { describeSessionStore, storedSession } from './session-store.contract.js';
 import { describeUsedJourneyStore } from './used-journey-store.contract.js';
@@ -38,7 +39,10 @@ const backends: Backend[] = [
   },
 ];
 
-function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys'>(backend: Backend, key: K) {
+function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys' | 'lockouts'>(
+  backend: Backend,
+  key: K,
+) {
   return async () => {
     const { stores, cleanup } = backend.open();
     return {
@@ -56,6 +60,7 @@ for (const backend of backends) {
   describeIdentityStore(backend.name, opener(backend, 'identities'));
   describeMetaStore(backend.name, opener(backend, 'meta'));
   describeUsedJourneyStore(backend.name, opener(backend, 'usedJourneys'));
+  describeLockoutStore(backend.name, opener(backend, 'lockouts'));
 }
 
 describe('SQLite on a data directory: data survives closing and reopening', () => {

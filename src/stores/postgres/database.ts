@@ -38,6 +38,8 @@ export const migrations: readonly string[] = [
    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
    CREATE TABLE used_journeys (id text PRIMARY KEY, expires_at bigint NOT NULL);
    CREATE INDEX used_journeys_expires_at ON used_journeys (expires_at);`,
+  `CREATE TABLE lockout_counters (realm text NOT NULL, username text NOT NULL, failures integer NOT NULL);
+   CREATE UNIQUE INDEX lockout_counters_key ON lockout_counters (lower(realm), lower(username));`,
 ];
 
 /**
@@ -55,6 +57,7 @@ export interface Tables {
   identities: string;
   meta: string;
   usedJourneys: string;
+  lockouts: string;
   version: string;
 }
 
@@ -67,6 +70,7 @@ export function tablesIn(schema: string | undefined): Tables {
     identities: name('identities'),
     meta: name('meta'),
     usedJourneys: name('used_journeys'),
+    lockouts: name('lockout_counters'),
     version: name('anvil_schema'),
   };
 }

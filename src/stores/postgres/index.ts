@@ -1,9 +1,11 @@
 import type { UsedJourneyStore } from '../../domain/authn/authn-service.js';
+import type { LockoutStore } from '../../domain/authn/lockout.js';
 import type { IdentityStore } from '../../domain/identity/store.js';
 import type { MetaStore } from '../../domain/meta-store.js';
 import type { SessionStore } from '../../domain/sessions/store.js';
 import { createPool, migrate, tablesIn } from './database.js';
 import { PostgresIdentityStore } from './identity-store.js';
+import { PostgresLockoutStore } from './lockout-store.js';
 import { PostgresMetaStore } from './meta-store.js';
 import { PostgresSessionStore } from './session-store.js';
 import { PostgresUsedJourneyStore } from './used-journey-store.js';
@@ -26,6 +28,7 @@ export interface PostgresStores {
   identities: IdentityStore;
   meta: MetaStore;
   usedJourneys: UsedJourneyStore;
+  lockouts: LockoutStore;
   /** Applies the migrations not yet applied (already done by `openPostgres`; safe to repeat). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +56,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresSt
     identities: new PostgresIdentityStore(pool, tables),
     meta: new PostgresMetaStore(pool, tables),
     usedJourneys: new PostgresUsedJourneyStore(pool, tables),
+    lockouts: new PostgresLockoutStore(pool, tables),
     migrate: () => migrate(pool, tables),
     close: () => {
       closed ??= pool.end();

@@ -53,16 +53,20 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
     options.onError?.(error);
   });
   try {
-    await client.connect();
+    await startup(client.connect());
   } catch (error) {
     client.disconnect();
-    const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = message === 'Connection is closed.' && lastError ? lastError.message : message;
     throw new Error(`Redis not reachable at ${where}: ${reason}`);
   }
   for (const [name, { keys: numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
     client.defineCommand(name, { numberOfKeys, lua });
   }
-  const commands = client as unknown as Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+  const commands = client as unknown as Record<
+    ScriptName,
+    (...args: (string | number)[]) => Promise<unknown>
+  >;
   const run: ScriptRunner = (name, scriptKeys, args) =>
     commands[name].call(client, ...scriptKeys, keys.prefix, ...args);
   return {
@@ -73,6 +77,24 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** How long openRedis waits for the first connection. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Sentinel: give up a round over unreachable sentinels (ioredis then reconnects from scratch). */
+const sentinelRetryStrategy = (times: number): number | null => (times > 5 ? null : times * 200);
+
+async function startup(connected: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([connected, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function connection(options: RedisStoreOptions): { client: Client; where: string } {
@@ -93,7 +115,11 @@ function connection(options: RedisStoreOptions): { client: Client; where: string
   if (sentinels !== undefined) {
     if (sentinels.length === 0 || !sentinelName) throw new Error('Redis: sentinels need sentinelName');
     return {
-      client: new Redis({ sentinels: sentinels.map((n) => ({ ...n })), name: sentinelName, lazyConnect: true }),
+      client: new Redis({
+        sentinels: sentinels.map((n) => ({ ...n })),
+        name: sentinelName,
+        lazyConnect: true,
+      }),
       where: `sentinel master ${sentinelName} via ${list(sentinels)}`,
     };
   }
