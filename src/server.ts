@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import { type AdjustableClock, type Clock, OffsetClock, systemClock } from './core/clock.js';
 import { randomPassword } from './core/tokens.js';
 import { ADMIN_USERNAME } from './domain/identity/identity.js';
-import { createStores, type Stores } from './stores/index.js';
+import { openStores, type Stores } from './stores/index.js';
 
 export interface RunningServer extends App {
   stores: Stores;
@@ -29,7 +29,7 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config);
   const timeTravel = timeTravelClock(config, logger, options.clock ?? systemClock);
   const clock = timeTravel ?? options.clock ?? systemClock;
-  const stores = createStores({ kind: 'sqlite', dataDir: config.dataDir });
+  const stores = await openStores(config, (error) => logger.warn({ err: error }, 'store connection error'));
   const hasher = new Argon2Hasher({
     memoryKiB: config.authn.argon2MemoryKib,
     iterations: config.authn.argon2Iterations,

@@ -81,7 +81,33 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
     const from = sources.get(path) ? ` (from ${sources.get(path)})` : '';
     throw new ConfigError(`Invalid configuration: ${path || '<root>'}${from} ${first.message}`);
   }
-  return deepFreeze(withDefaults as Config);
+  const config = withDefaults as Config;
+  crossCheck(config);
+  return deepFreeze(config);
+}
+
+/** Settings that are valid alone but not together. */
+function crossCheck(config: Config): void {
+  const needsPostgres = config.sessionStore === 'postgres' || config.identityStore === 'postgres';
+  if (needsPostgres && config.databaseUrl === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: databaseUrl (ANVIL_DATABASE_URL) is required by the postgres store',
+    );
+  }
+  const { sentinels, sentinelName, cluster } = config.redis;
+  if (sentinels.length > 0 && sentinelName === undefined) {
+    throw new ConfigError('Invalid configuration: redis.sentinelName is required with redis.sentinels');
+  }
+  if (
+    config.sessionStore === 'redis' &&
+    config.redisUrl === undefined &&
+    sentinels.length === 0 &&
+    cluster.length === 0
+  ) {
+    throw new ConfigError(
+      'Invalid configuration: redisUrl (ANVIL_REDIS_URL), redis.sentinels or redis.cluster is required by the redis store',
+    );
+  }
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

@@ -133,6 +133,67 @@ export const ConfigSchema = Type.Object(
       default: './data',
       description: 'Directory of the embedded SQLite database (`anvil.db`, WAL mode).',
     }),
+    sessionStore: Type.Union([Type.Literal('sqlite'), Type.Literal('redis'), Type.Literal('postgres')], {
+      default: 'sqlite',
+      description:
+        'Where sessions (and spent authIds) live: `sqlite` (one node), or `redis` / `postgres` shared by several nodes.',
+    }),
+    identityStore: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
+      default: 'sqlite',
+      description:
+        'Where users, lockout counters and the generated journey secret live: `sqlite` (one node) or `postgres` (shared).',
+    }),
+    redisUrl: Type.Optional(
+      Type.String({
+        pattern: '^rediss?://',
+        description:
+          'Redis for `sessionStore: redis`: `redis://[user:password@]host:port[/db]` or `rediss://…`.',
+      }),
+    ),
+    databaseUrl: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description: 'PostgreSQL for the `postgres` stores: `postgres://user:password@host:port/database`.',
+      }),
+    ),
+    redis: Type.Object(
+      {
+        keyPrefix: Type.String({
+          minLength: 1,
+          default: 'anvil:',
+          description: 'Prefix of every Redis key.',
+        }),
+        sentinels: Type.Array(Type.Object({ host: Type.String({ minLength: 1 }), port: Type.Integer() }), {
+          default: [],
+          description: 'Redis Sentinel nodes (with `redis.sentinelName`), instead of `redisUrl`.',
+        }),
+        sentinelName: Type.Optional(
+          Type.String({ minLength: 1, description: 'The master name the sentinels know.' }),
+        ),
+        cluster: Type.Array(Type.Object({ host: Type.String({ minLength: 1 }), port: Type.Integer() }), {
+          default: [],
+          description: 'Redis Cluster seed nodes, instead of `redisUrl`.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    postgres: Type.Object(
+      {
+        schema: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+            description: 'PostgreSQL schema of the tables.',
+          }),
+        ),
+        poolSize: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 10,
+          description: 'Most PostgreSQL connections one node opens.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     bodyLimit: Type.Integer({
       minimum: 1024,
       maximum: 16_777_216,

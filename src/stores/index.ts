@@ -58,3 +58,80 @@ export function createStores(location: StoreLocation): Stores {
     },
   };
 }
+
+export interface StoreSettings {
+  sessionStore: 'sqlite' | 'redis' | 'postgres';
+  identityStore: 'sqlite' | 'postgres';
+  dataDir: string;
+  redisUrl?: string | undefined;
+  databaseUrl?: string | undefined;
+  redis: {
+    keyPrefix: string;
+    sentinels: readonly { host: string; port: number }[];
+    sentinelName?: string | undefined;
+    cluster: readonly { host: string; port: number }[];
+  };
+  postgres: { schema?: string | undefined; poolSize: number };
+}
+
+/**
+ * The stores a node runs on, per kind: sessions and spent authIds on SQLite, Redis or
+ * PostgreSQL; identities, lockout counters and deployment values on SQLite or PostgreSQL. The
+ * Redis and PostgreSQL drivers are loaded only when configured.
+ */
+export async function openStores(settings: StoreSettings, onError: (error: Error) => void): Promise<Stores> {
+  const opened: { close(): Promise<void>; description: string }[] = [];
+  try {
+    let sqlite: Stores | undefined;
+    const useSqlite = () => {
+      sqlite ??= createStores({ kind: 'sqlite', dataDir: settings.dataDir });
+      if (!opened.includes(sqlite)) opened.push(sqlite);
+      return sqlite;
+    };
+    let postgres: Awaited<ReturnType<typeof import('./postgres/index.js').openPostgres>> | undefined;
+    const usePostgres = async () => {
+      if (!postgres) {
+        const { openPostgres } = await import('./postgres/index.js');
+        postgres = await openPostgres({
+          url: settings.databaseUrl as string,
+          schema: settings.postgres.schema,
+          poolSize: settings.postgres.poolSize,
+          onError,
+        });
+        opened.push(postgres);
+      }
+      return postgres;
+    };
+    const durable = settings.identityStore === 'postgres' ? await usePostgres() : useSqlite();
+    let sessions: Pick<Stores, 'sessions' | 'usedJourneys'>;
+    if (settings.sessionStore === 'redis') {
+      const { openRedis } = await import('./redis/index.js');
+      const redis = await openRedis({
+        url: settings.redisUrl,
+        keyPrefix: settings.redis.keyPrefix,
+        sentinels: settings.redis.sentinels.length > 0 ? settings.redis.sentinels : undefined,
+        sentinelName: settings.redis.sentinelName,
+        cluster: settings.redis.cluster.length > 0 ? settings.redis.cluster : undefined,
+        onError,
+      });
+      opened.push(redis);
+      sessions = redis;
+    } else {
+      sessions = settings.sessionStore === 'postgres' ? await usePostgres() : useSqlite();
+    }
+    return {
+      sessions: sessions.sessions,
+      usedJourneys: sessions.usedJourneys,
+      identities: durable.identities,
+      meta: durable.meta,
+      lockouts: durable.lockouts,
+      description: `sessions on ${settings.sessionStore}, identities on ${settings.identityStore}: ${opened.map((o) => o.description).join('; ')}`,
+      close: async () => {
+        await Promise.all(opened.map((o) => o.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(opened.map((o) => o.close().catch(() => {})));
+    throw error;
+  }
+}
