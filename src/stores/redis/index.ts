@@ -57,7 +57,13 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
   } catch (error) {
     client.disconnect();
     const message = error instanceof Error ? error.message : String(error);
-    const reason = message === 'Connection is closed.' && lastError ? lastError.message : message;
+    const last = lastError?.message;
+    const reason =
+      last === undefined || last === message
+        ? message
+        : message === 'Connection is closed.'
+          ? last
+          : `${message}; last error: ${last}`;
     throw new Error(`Redis not reachable at ${where}: ${reason}`);
   }
   for (const [name, { keys: numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
@@ -74,7 +80,9 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
     usedJourneys: new RedisUsedJourneyStore(run, keys),
     description: `redis (${where}, key prefix ${keys.prefix})`,
     close: async () => {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT waits for the server; while reconnecting it could wait for ever, so just drop then.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
     },
   };
 }
@@ -88,7 +96,10 @@ const sentinelRetryStrategy = (times: number): number | null => (times > 5 ? nul
 async function startup(connected: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([connected, timeout]);
@@ -119,6 +130,7 @@ function connection(options: RedisStoreOptions): { client: Client; where: string
         sentinels: sentinels.map((n) => ({ ...n })),
         name: sentinelName,
         lazyConnect: true,
+        sentinelRetryStrategy,
       }),
       where: `sentinel master ${sentinelName} via ${list(sentinels)}`,
     };

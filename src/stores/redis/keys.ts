@@ -31,7 +31,8 @@
  * domain's decision, so `get` returns expired sessions until the sweeper (deleteExpired) or the TTL
  * removes them. When a TTL removed a hash before the sweeper, its index entries dangle: readers
  * skip ids without a hash and drop them from the index they read; deleteExpired drops them from
- * the expiry sets.
+ * the expiry sets. Run Redis with `maxmemory-policy noeviction`: an evicted index or spent-authId
+ * key would break quotas or let an authId be replayed.
  */
 export const GC_GRACE_MS = 60 * 60_000;
 
