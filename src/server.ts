@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { BoundedHasher } from './adapters/bounded-hasher.js';
 import { type App, buildApp } from './app.js';
 import type { Config } from './config/schema.js';
 import { type AdjustableClock, type Clock, OffsetClock, systemClock } from './core/clock.js';
@@ -30,10 +31,10 @@ export async function startServer(
   const timeTravel = timeTravelClock(config, logger, options.clock ?? systemClock);
   const clock = timeTravel ?? options.clock ?? systemClock;
   const stores = await openStores(config, (error) => logger.warn({ err: error }, 'store connection error'));
-  const hasher = new Argon2Hasher({
-    memoryKiB: config.authn.argon2MemoryKib,
-    iterations: config.authn.argon2Iterations,
-  });
+  const hasher = new BoundedHasher(
+    new Argon2Hasher({ memoryKiB: config.authn.argon2MemoryKib, iterations: config.authn.argon2Iterations }),
+    { queueLimit: config.authn.hashQueueLimit },
+  );
   let built: App;
   try {
     built = await buildApp({ config, clock, stores, hasher, logger, timeTravel });

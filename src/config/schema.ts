@@ -352,6 +352,13 @@ export const ConfigSchema = Type.Object(
           default: 19_456,
           description: 'argon2id memory cost for new password hashes (OWASP: 19 MiB).',
         }),
+        hashQueueLimit: Type.Integer({
+          minimum: 0,
+          maximum: 100_000,
+          default: 64,
+          description:
+            'Logins that may wait for a password hash while every core is hashing; more answer 503 at once.',
+        }),
         argon2Iterations: Type.Integer({
           minimum: 1,
           maximum: 20,
