@@ -11,6 +11,7 @@ import type { PasswordHasher } from './domain/identity/store.js';
 import { RealmRegistry } from './domain/realms/realm-registry.js';
 import { SessionService } from './domain/sessions/session-service.js';
 import type { Services } from './http/context.js';
+import { registerCors } from './http/cors.js';
 import { notFound, sendError } from './http/crest/reply.js';
 import { createJsonHandler } from './http/json-router.js';
 import { registerHealth } from './http/routes/health.js';
@@ -99,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) => notFound(request, reply));
 
+  registerCors(app, config);
   registerHealth(app, services);
   const handleJson = createJsonHandler(services);
   app.all(`${config.deploymentPath}/json/*`, handleJson);

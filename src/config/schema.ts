@@ -378,6 +378,22 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    cors: Type.Object(
+      {
+        origins: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description:
+            'Browser origins allowed to call Anvil with credentials (e.g. `https://app.example.com`, `http://localhost:*`); none by default.',
+        }),
+        maxAgeSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 86_400,
+          default: 600,
+          description: 'How long browsers may cache a preflight answer.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     csrf: Type.Object(
       {
         enabled: Type.Boolean({
