@@ -32,11 +32,14 @@ export class JoseJourneyCodec implements JourneyCodec {
     const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(state)))
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .encrypt(this.#encryptionKey);
-    return new SignJWT({ otk: randomSecret(16), realm: realm.dn, state: sealed })
-      .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.#maxSeconds)
-      .sign(this.#signingKey);
+    return (
+      new SignJWT({ otk: randomSecret(16), realm: realm.dn, state: sealed })
+        .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
+        .setIssuedAt(now)
+        // The whole journey has one deadline, counted from its start: steps do not extend it.
+        .setExpirationTime(Math.floor(state.startedAt / 1000) + this.#maxSeconds)
+        .sign(this.#signingKey)
+    );
   }
 
   async open(authId: string): Promise<OpenedJourney> {
@@ -70,7 +73,12 @@ export class JoseJourneyCodec implements JourneyCodec {
       // Signed by us but unreadable: another deployment's secret rotation, or a bug.
       return fail('BadRequest', 'Failed to parse JWT, the journey state cannot be read');
     }
-    if (typeof state?.realm !== 'string' || !Array.isArray(state.frames) || typeof state.data !== 'object') {
+    if (
+      typeof state?.realm !== 'string' ||
+      typeof state.startedAt !== 'number' ||
+      !Array.isArray(state.frames) ||
+      typeof state.data !== 'object'
+    ) {
       return fail('BadRequest', 'Failed to parse JWT, the journey state is malformed');
     }
     return state;

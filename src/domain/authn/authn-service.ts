@@ -125,18 +125,29 @@ export class AuthnService {
       if (existing && existing.realm.toLowerCase() === request.realm.path.toLowerCase()) {
         const sameTree = existing.properties.Service?.toLowerCase() === tree.name.toLowerCase();
         if (!request.forceAuth && (sameTree || request.indexValue === undefined)) {
-          return { kind: 'success', realm: request.realm, token: request.existingToken, session: existing };
+          return {
+            kind: 'success',
+            realm: request.realm,
+            token: request.existingToken,
+            session: existing,
+            goto: request.goto,
+          };
         }
         upgradeToken = request.existingToken;
       }
     }
     if (!request.realm.active) fail('BadRequest', 'Invalid Domain DN');
-    const state = newJourney(request.realm, tree, {
-      ...(request.noSession ? { noSession: true } : {}),
-      ...(upgradeToken ? { upgradeToken } : {}),
-      ...(request.goto ? { goto: request.goto } : {}),
-      ...(request.gotoOnFail ? { gotoOnFail: request.gotoOnFail } : {}),
-    });
+    const state = newJourney(
+      request.realm,
+      tree,
+      {
+        ...(request.noSession ? { noSession: true } : {}),
+        ...(upgradeToken ? { upgradeToken } : {}),
+        ...(request.goto ? { goto: request.goto } : {}),
+        ...(request.gotoOnFail ? { gotoOnFail: request.gotoOnFail } : {}),
+      },
+      this.#o.nodeServices.clock.now(),
+    );
     let result = await runJourney(this.#o.trees, request.realm, state, this.#o.nodeServices);
     if (request.zeroPage && result.kind === 'page' && isZeroPageCandidate(result)) {
       const { username, password } = request.zeroPage;

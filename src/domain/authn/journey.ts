@@ -20,6 +20,8 @@ export interface JourneyRequest {
 /** Where a journey stands: a stack of trees (inner trees push) and what it has collected. */
 export interface JourneyState {
   realm: string;
+  /** When the journey began (ms): its maximum duration counts from here, not from each step. */
+  startedAt: number;
   frames: { tree: string; node: string }[];
   data: JourneyData;
   request: JourneyRequest;
@@ -36,9 +38,15 @@ const MAX_STEPS = 200;
 /** `nodeState` key holding the callback types last shown, to check a submission before it runs. */
 const SHOWN = '__shown';
 
-export function newJourney(realm: Realm, tree: Tree, request: Omit<JourneyRequest, 'service'>): JourneyState {
+export function newJourney(
+  realm: Realm,
+  tree: Tree,
+  request: Omit<JourneyRequest, 'service'>,
+  now: number,
+): JourneyState {
   return {
     realm: realm.path,
+    startedAt: now,
     frames: [{ tree: tree.name, node: tree.entry }],
     data: { attributes: {}, sessionProperties: {}, nodeState: {} },
     request: { service: tree.name, ...request },

@@ -47,8 +47,14 @@ export const RetryLimitDecision: NodeType = {
   async process(settings, ctx) {
     const limit = numberSetting(settings, 'retryLimit', 3);
     let count: number;
-    if (settings.saveRetryLimitToUser !== false && ctx.data.username) {
-      count = await ctx.services.lockouts.increment(ctx.realm.path, ctx.data.username);
+    // Only real users get a stored count: unknown names count within the journey, so that they
+    // cannot fill the store (and answer alike).
+    const identity =
+      settings.saveRetryLimitToUser !== false && ctx.data.username
+        ? await ctx.services.identities.get(ctx.realm, ctx.data.username)
+        : undefined;
+    if (identity) {
+      count = await ctx.services.lockouts.increment(ctx.realm.path, identity.username);
     } else {
       count =
         (typeof ctx.data.nodeState[ctx.key] === 'number' ? (ctx.data.nodeState[ctx.key] as number) : 0) + 1;
