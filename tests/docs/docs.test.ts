@@ -6,6 +6,7 @@ import { configurationDocs } from '../../src/config/docs.js';
 import { loadConfig } from '../../src/config/load.js';
 import { errorCatalogue } from '../../src/domain/errors.js';
 import { statusOf } from '../../src/http/crest/errors.js';
+import { buildTestApp } from '../helpers/app.js';
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
@@ -34,6 +35,21 @@ describe('docs stay true', () => {
       writeFileSync(join(dir, 'anvil.yaml'), yaml as string);
       const config = loadConfig({ file: join(dir, 'anvil.yaml') });
       expect(config.realms.map((r) => r.path)).toContain('/customers/europe');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the example tree in docs/journeys.md loads and passes the tree checks', async () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(read('docs/journeys.md'))?.[1];
+    expect(yaml).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'anvil-docs-'));
+    try {
+      writeFileSync(join(dir, 'trees.yaml'), yaml as string);
+      const config = loadConfig({ file: join(dir, 'trees.yaml') });
+      const t = await buildTestApp({ config: { trees: config.trees } });
+      expect(t.services.config.trees.map((tree) => tree.name)).toEqual(['ThreePage']);
+      await t.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
