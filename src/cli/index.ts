@@ -13,12 +13,17 @@ Commands:
   serve            Start the server (SQLite under ./data by default)
   config check     Validate the configuration and print it
   config docs      Print the configuration reference (Markdown)
+  migrate          Bring the schemas of the configured stores up to date
+  export           Write the SQLite data under the data directory as JSON Lines
+  import           Load an export into the configured stores (existing data is kept)
 
 Options:
   --config FILE    JSON or YAML configuration file
   --port N         Port to listen on (also PORT / ANVIL_PORT)
   --host ADDR      Address to listen on (also ANVIL_HOST)
   --data-dir DIR   Directory of the SQLite database (also ANVIL_DATA_DIR)
+  --out FILE       export: write to FILE instead of standard output
+  --in FILE        import: read FILE instead of standard input
   -h, --help       Show this help
   -v, --version    Show the version`;
 
@@ -40,6 +45,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  for (const [option, only] of [
+    ['out', 'export'],
+    ['in', 'import'],
+  ] as const) {
+    if (values[option] !== undefined && command !== only) {
+      process.stderr.write(`--${option} is an option of ${only} only\n\n${USAGE}\n`);
+      return 2;
+    }
+  }
   if (command === 'config docs') {
     process.stdout.write(configurationDocs());
     return 0;
@@ -58,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return 0;
   }
+  if (command === 'migrate') return (await import('./migrate.js')).runMigrate(config);
+  if (command === 'export') return (await import('./transfer.js')).runExport(config, values.out);
+  if (command === 'import') return (await import('./transfer.js')).runImport(config, values.in);
   if (command !== 'serve') {
     process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`);
     return 2;
@@ -92,6 +109,8 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      in: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
