@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import * as joseErrors from 'jose/errors';
+// Subpath imports: the package index loads every JOSE feature (about 60 modules) at start-up.
+import { compactDecrypt } from 'jose/jwe/compact/decrypt';
+import { CompactEncrypt } from 'jose/jwe/compact/encrypt';
+import { SignJWT } from 'jose/jwt/sign';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { Clock } from '../core/clock.js';
 import { randomSecret } from '../core/tokens.js';
 import type { JourneyCodec, OpenedJourney } from '../domain/authn/authn-service.js';

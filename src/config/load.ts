@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Value } from 'typebox/value';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { type Config, ConfigSchema } from './schema.js';
+import { defaults, type SchemaNode as KitNode, errors as schemaErrors } from './schema-kit.js';
 
 /** A configuration that cannot be used: boot stops with this message, which names the key. */
 export class ConfigError extends Error {
@@ -65,18 +65,16 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
   for (const [path, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) setPath(raw, path, value);
   }
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
-  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
-  // An extra key also yields a bare "schema is false" error; the additionalProperties one names it.
-  const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
+  const withDefaults = defaults(ConfigSchema as KitNode, structuredClone(raw));
+  const found = schemaErrors(ConfigSchema as KitNode, withDefaults);
+  // An unknown setting is the likeliest mistake (a typo): name it first.
+  const first = found.find((e) => e.unknown !== undefined) ?? found[0];
   if (first) {
-    const path = pointerToPath(first.instancePath);
-    if (first.keyword === 'additionalProperties') {
-      const extra = (first.params as { additionalProperties?: unknown }).additionalProperties;
-      const names = (Array.isArray(extra) ? extra : [extra]).map((n) =>
-        path ? `${path}.${String(n)}` : String(n),
+    const path = pointerToPath(first.path);
+    if (first.unknown !== undefined) {
+      throw new ConfigError(
+        `Invalid configuration: unknown setting ${path ? `${path}.` : ''}${first.unknown}`,
       );
-      throw new ConfigError(`Invalid configuration: unknown setting ${names.join(', ')}`);
     }
     const from = sources.get(path) ? ` (from ${sources.get(path)})` : '';
     throw new ConfigError(`Invalid configuration: ${path || '<root>'}${from} ${first.message}`);
@@ -108,6 +106,12 @@ function crossCheck(config: Config): void {
       'Invalid configuration: redisUrl (ANVIL_REDIS_URL), redis.sentinels or redis.cluster is required by the redis store',
     );
   }
+}
+
+/** YAML is parsed only when a YAML file is given: the parser is not loaded otherwise. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as { parse(source: string): unknown };
+  return yaml.parse(text);
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from './schema-kit.js';
 
 /** The parts of the configuration schema that describe realms and trees (see schema.ts). */
 

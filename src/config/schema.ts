@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { type Static, Type } from './schema-kit.js';
 
 /**
  * Every setting Anvil has: its type, default and description in one place. `load.ts` reads it

@@ -1,18 +1,8 @@
 import type pg from 'pg';
 import type { StoredIdentity } from '../../domain/identity/identity.js';
 import type { IdentityStore } from '../../domain/identity/store.js';
+import { type IdentityRow, identityFromRow } from '../rows.js';
 import type { Tables } from './database.js';
-
-interface Row {
-  realm: string;
-  username: string;
-  universal_id: string;
-  status: string;
-  password_hash: string | null;
-  attributes: Record<string, string[]>;
-  create_time: number;
-  modify_time: number;
-}
 
 /** Realm and user name compare case-insensitively (the unique index is on their `lower(…)`). */
 const SAME_USER = 'lower(realm) = lower($1) AND lower(username) = lower($2)';
@@ -27,11 +17,11 @@ export class PostgresIdentityStore implements IdentityStore {
   }
 
   async get(realm: string, username: string): Promise<StoredIdentity | undefined> {
-    const { rows } = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE ${SAME_USER}`, [
+    const { rows } = await this.#pool.query<IdentityRow>(`SELECT * FROM ${this.#t} WHERE ${SAME_USER}`, [
       realm,
       username,
     ]);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    return rows[0] ? identityFromRow(rows[0]) : undefined;
   }
 
   async insert(identity: StoredIdentity): Promise<boolean> {
@@ -79,29 +69,16 @@ export class PostgresIdentityStore implements IdentityStore {
   }
 
   async list(realm: string): Promise<StoredIdentity[]> {
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<IdentityRow>(
       `SELECT * FROM ${this.#t} WHERE lower(realm) = lower($1)
        ORDER BY lower(username) COLLATE "C", username COLLATE "C"`,
       [realm],
     );
-    return rows.map(fromRow);
+    return rows.map(identityFromRow);
   }
 
   async count(): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${this.#t}`);
     return rows[0]?.n ?? 0;
   }
-}
-
-function fromRow(r: Row): StoredIdentity {
-  return {
-    realm: r.realm,
-    username: r.username,
-    universalId: r.universal_id,
-    status: r.status === 'Inactive' ? 'Inactive' : 'Active',
-    passwordHash: r.password_hash ?? undefined,
-    attributes: r.attributes,
-    createTime: r.create_time,
-    modifyTime: r.modify_time,
-  };
 }

@@ -2,22 +2,8 @@ import type pg from 'pg';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
+import { type SessionRow, sessionFromRow } from '../rows.js';
 import { inTransaction, type Tables } from './database.js';
-
-interface Row {
-  id: string;
-  secret_hash: Buffer;
-  session_handle: string;
-  universal_id: string;
-  username: string;
-  realm: string;
-  creation_time: number;
-  latest_access_time: number;
-  max_idle_minutes: number;
-  max_session_minutes: number;
-  expires_at: number;
-  properties: Record<string, string>;
-}
 
 /** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
 const OLDEST_FIRST = 'ORDER BY creation_time, id COLLATE "C"';
@@ -40,8 +26,8 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
-    const { rows } = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const { rows } = await this.#pool.query<SessionRow>(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]);
+    return rows[0] ? sessionFromRow(rows[0]) : undefined;
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
@@ -79,7 +65,7 @@ export class PostgresSessionStore implements SessionStore {
       // One lock per user (case-insensitively), held until commit, shared by every node: the read
       // below (a new snapshot under READ COMMITTED) sees whatever the previous holder committed.
       await lockUser(client, session.universalId);
-      const { rows } = await client.query<Pick<Row, 'id' | 'expires_at' | 'creation_time'>>(
+      const { rows } = await client.query<Pick<SessionRow, 'id' | 'expires_at' | 'creation_time'>>(
         `SELECT id, expires_at, creation_time FROM ${this.#t}
          WHERE lower(universal_id) = lower($1) AND expires_at > $2`,
         [session.universalId, now],
@@ -96,26 +82,27 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
-    const { rows } = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE session_handle = $1`, [
-      sessionHandle,
-    ]);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const { rows } = await this.#pool.query<SessionRow>(
+      `SELECT * FROM ${this.#t} WHERE session_handle = $1`,
+      [sessionHandle],
+    );
+    return rows[0] ? sessionFromRow(rows[0]) : undefined;
   }
 
   async listByUniversalId(universalId: string): Promise<StoredSession[]> {
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<SessionRow>(
       `SELECT * FROM ${this.#t} WHERE lower(universal_id) = lower($1) ${OLDEST_FIRST}`,
       [universalId],
     );
-    return rows.map(fromRow);
+    return rows.map(sessionFromRow);
   }
 
   async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<SessionRow>(
       `SELECT * FROM ${this.#t} WHERE lower(realm) = lower($1) AND expires_at > $2 ${OLDEST_FIRST} LIMIT $3`,
       [realm, now, limit],
     );
-    return rows.map(fromRow);
+    return rows.map(sessionFromRow);
   }
 
   async deleteByUniversalId(universalId: string): Promise<number> {
@@ -136,7 +123,7 @@ export class PostgresSessionStore implements SessionStore {
     changes: Readonly<Record<string, string>>,
   ): Promise<Readonly<Record<string, string>> | undefined> {
     // `||` merges in SQL under the row lock, so concurrent updates of different properties all land.
-    const { rows } = await this.#pool.query<Pick<Row, 'properties'>>(
+    const { rows } = await this.#pool.query<{ properties: Record<string, string> }>(
       `UPDATE ${this.#t} SET properties = properties || $1::jsonb WHERE id = $2 RETURNING properties`,
       [JSON.stringify(changes), id],
     );
@@ -164,21 +151,4 @@ function toParams(s: StoredSession): unknown[] {
     s.expiresAt,
     JSON.stringify(s.properties),
   ];
-}
-
-function fromRow(r: Row): StoredSession {
-  return {
-    id: r.id,
-    secretHash: r.secret_hash,
-    sessionHandle: r.session_handle,
-    universalId: r.universal_id,
-    username: r.username,
-    realm: r.realm,
-    creationTime: r.creation_time,
-    latestAccessTime: r.latest_access_time,
-    maxIdleMinutes: r.max_idle_minutes,
-    maxSessionMinutes: r.max_session_minutes,
-    expiresAt: r.expires_at,
-    properties: r.properties,
-  };
 }

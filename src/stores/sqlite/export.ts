@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isoMillis } from '../../core/clock.js';
+import { type IdentityRow, identityFromRow, type SessionRow, sessionFromRow } from '../rows.js';
 import {
   EXPORT_FORMAT_VERSION,
   type ExportLine,
@@ -57,32 +58,6 @@ export interface ExportStats {
   source: string;
 }
 
-interface IdentityRow {
-  realm: string;
-  username: string;
-  universal_id: string;
-  status: string;
-  password_hash: string | null;
-  attributes: string;
-  create_time: number;
-  modify_time: number;
-}
-
-interface SessionRow {
-  id: string;
-  secret_hash: Buffer;
-  session_handle: string;
-  universal_id: string;
-  username: string;
-  realm: string;
-  creation_time: number;
-  latest_access_time: number;
-  max_idle_minutes: number;
-  max_session_minutes: number;
-  expires_at: number;
-  properties: string;
-}
-
 /**
  * The whole SQLite store under `dataDir` as export lines: the header, every identity (with its
  * argon2 hash), every session live at `now`, every lockout counter, every authId spent and not yet
@@ -123,16 +98,7 @@ export function* exportSqlite(dataDir: string, now: number, stats?: ExportStats)
     );
     for (const r of identities.iterate()) {
       counts.identity += 1;
-      yield identityRecord({
-        realm: r.realm,
-        username: r.username,
-        universalId: r.universal_id,
-        status: r.status === 'Inactive' ? 'Inactive' : 'Active',
-        passwordHash: r.password_hash ?? undefined,
-        attributes: JSON.parse(r.attributes) as Record<string, string[]>,
-        createTime: r.create_time,
-        modifyTime: r.modify_time,
-      });
+      yield identityRecord(identityFromRow(r));
     }
     const sessions = db.prepare<[number], SessionRow>(
       `SELECT id, secret_hash, session_handle, universal_id, username, realm, creation_time,
@@ -141,20 +107,7 @@ export function* exportSqlite(dataDir: string, now: number, stats?: ExportStats)
     );
     for (const r of sessions.iterate(now)) {
       counts.session += 1;
-      yield sessionRecord({
-        id: r.id,
-        secretHash: r.secret_hash,
-        sessionHandle: r.session_handle,
-        universalId: r.universal_id,
-        username: r.username,
-        realm: r.realm,
-        creationTime: r.creation_time,
-        latestAccessTime: r.latest_access_time,
-        maxIdleMinutes: r.max_idle_minutes,
-        maxSessionMinutes: r.max_session_minutes,
-        expiresAt: r.expires_at,
-        properties: JSON.parse(r.properties) as Record<string, string>,
-      });
+      yield sessionRecord(sessionFromRow(r));
     }
     // Older databases (before these tables existed) simply have none of them.
     if (tables.has('lockout_counters')) {

@@ -1,22 +1,8 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
+import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-interface Row {
-  id: string;
-  secret_hash: Buffer;
-  session_handle: string;
-  universal_id: string;
-  username: string;
-  realm: string;
-  creation_time: number;
-  latest_access_time: number;
-  max_idle_minutes: number;
-  max_session_minutes: number;
-  expires_at: number;
-  properties: string;
-}
 
 export class SqliteSessionStore implements SessionStore {
   readonly #insert;
@@ -32,7 +18,7 @@ export class SqliteSessionStore implements SessionStore {
        VALUES (@id, @secret_hash, @session_handle, @universal_id, @username, @realm, @creation_time,
          @latest_access_time, @max_idle_minutes, @max_session_minutes, @expires_at, @properties)`,
     );
-    this.#get = db.prepare<[string], Row>('SELECT * FROM sessions WHERE id = ?');
+    this.#get = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
     this.#touch = db.prepare<[number, number, string, number]>(
       'UPDATE sessions SET latest_access_time = ?, expires_at = ? WHERE id = ? AND latest_access_time < ?',
     );
@@ -41,14 +27,14 @@ export class SqliteSessionStore implements SessionStore {
       'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
     );
     this.#exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?');
-    this.#byHandle = db.prepare<[string], Row>('SELECT * FROM sessions WHERE session_handle = ?');
-    this.#byUser = db.prepare<[string], Row>(
+    this.#byHandle = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE session_handle = ?');
+    this.#byUser = db.prepare<[string], SessionRow>(
       'SELECT * FROM sessions WHERE universal_id = ? ORDER BY creation_time, id',
     );
-    this.#liveForUser = db.prepare<[string, number], Pick<Row, 'id' | 'expires_at' | 'creation_time'>>(
+    this.#liveForUser = db.prepare<[string, number], Pick<SessionRow, 'id' | 'expires_at' | 'creation_time'>>(
       'SELECT id, expires_at, creation_time FROM sessions WHERE universal_id = ? AND expires_at > ?',
     );
-    this.#byRealm = db.prepare<[string, number, number], Row>(
+    this.#byRealm = db.prepare<[string, number, number], SessionRow>(
       'SELECT * FROM sessions WHERE realm = ? AND expires_at > ? ORDER BY creation_time, id LIMIT ?',
     );
     this.#deleteByUser = db.prepare<[string]>('DELETE FROM sessions WHERE universal_id = ?');
@@ -56,7 +42,7 @@ export class SqliteSessionStore implements SessionStore {
     this.#mergeProperties = db.prepare<[string, string], { properties: string }>(
       'UPDATE sessions SET properties = json_patch(properties, ?) WHERE id = ? RETURNING properties',
     );
-    const insertWithQuota = db.transaction((row: Row, quota: Quota, now: number): QuotaInsert => {
+    const insertWithQuota = db.transaction((row: SessionRow, quota: Quota, now: number): QuotaInsert => {
       const live = this.#liveForUser.all(row.universal_id, now).map((r) => ({
         id: r.id,
         expiresAt: r.expires_at,
@@ -79,15 +65,15 @@ export class SqliteSessionStore implements SessionStore {
   readonly #byRealm;
   readonly #deleteByUser;
   readonly #mergeProperties;
-  readonly #insertWithQuota: (row: Row, quota: Quota, now: number) => QuotaInsert;
+  readonly #insertWithQuota: (row: SessionRow, quota: Quota, now: number) => QuotaInsert;
 
   async insert(session: StoredSession): Promise<void> {
-    this.#insert.run(toRow(session));
+    this.#insert.run(sessionToRow(session));
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
     const row = this.#get.get(id);
-    return row ? fromRow(row) : undefined;
+    return row ? sessionFromRow(row) : undefined;
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
@@ -104,20 +90,20 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
-    return this.#insertWithQuota(toRow(session), quota, now);
+    return this.#insertWithQuota(sessionToRow(session), quota, now);
   }
 
   async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
     const row = this.#byHandle.get(sessionHandle);
-    return row ? fromRow(row) : undefined;
+    return row ? sessionFromRow(row) : undefined;
   }
 
   async listByUniversalId(universalId: string): Promise<StoredSession[]> {
-    return this.#byUser.all(universalId).map(fromRow);
+    return this.#byUser.all(universalId).map(sessionFromRow);
   }
 
   async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
-    return this.#byRealm.all(realm, now, limit).map(fromRow);
+    return this.#byRealm.all(realm, now, limit).map(sessionFromRow);
   }
 
   async deleteByUniversalId(universalId: string): Promise<number> {
@@ -131,38 +117,4 @@ export class SqliteSessionStore implements SessionStore {
     const row = this.#mergeProperties.get(JSON.stringify(changes), id);
     return row ? (JSON.parse(row.properties) as Record<string, string>) : undefined;
   }
-}
-
-function toRow(s: StoredSession): Row {
-  return {
-    id: s.id,
-    secret_hash: s.secretHash,
-    session_handle: s.sessionHandle,
-    universal_id: s.universalId,
-    username: s.username,
-    realm: s.realm,
-    creation_time: s.creationTime,
-    latest_access_time: s.latestAccessTime,
-    max_idle_minutes: s.maxIdleMinutes,
-    max_session_minutes: s.maxSessionMinutes,
-    expires_at: s.expiresAt,
-    properties: JSON.stringify(s.properties),
-  };
-}
-
-function fromRow(r: Row): StoredSession {
-  return {
-    id: r.id,
-    secretHash: r.secret_hash,
-    sessionHandle: r.session_handle,
-    universalId: r.universal_id,
-    username: r.username,
-    realm: r.realm,
-    creationTime: r.creation_time,
-    latestAccessTime: r.latest_access_time,
-    maxIdleMinutes: r.max_idle_minutes,
-    maxSessionMinutes: r.max_session_minutes,
-    expiresAt: r.expires_at,
-    properties: JSON.parse(r.properties) as Record<string, string>,
-  };
 }
