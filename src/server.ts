@@ -5,6 +5,7 @@ import { type App, buildApp } from './app.js';
 import type { Config } from './config/schema.js';
 import { type AdjustableClock, type Clock, OffsetClock, systemClock } from './core/clock.js';
 import { randomPassword } from './core/tokens.js';
+import { AnvilError } from './domain/errors.js';
 import { ADMIN_USERNAME } from './domain/identity/identity.js';
 import { openStores, type Stores } from './stores/index.js';
 
@@ -118,7 +119,13 @@ async function seedAdmin(built: App, config: Readonly<Config>, announce: (line: 
   const { identities, realms } = built.services;
   if ((await identities.count()) > 0) return;
   const password = config.admin.password ?? randomPassword();
-  await identities.create(realms.root, { username: ADMIN_USERNAME, password });
+  try {
+    await identities.create(realms.root, { username: ADMIN_USERNAME, password });
+  } catch (error) {
+    // Another node sharing the store seeded it first: that one's password stands.
+    if (error instanceof AnvilError && error.kind === 'IdentityExists') return;
+    throw error;
+  }
   if (config.admin.password === undefined) {
     announce(`Created ${ADMIN_USERNAME} with the generated password: ${password}`);
     announce('It is shown this once; set ANVIL_ADMIN_PASSWORD before the first start to choose it.');
