@@ -11,6 +11,7 @@ import type { JsonRequest, Query, Services } from '../context.js';
 import { atLeast, type Version } from '../crest/api-version.js';
 import { parseFields, revisionOf, selectFields } from '../crest/fields.js';
 import { operationOf, routeVersion } from '../crest/operation.js';
+import { queryParameters } from '../crest/query.js';
 import { sendJson } from '../crest/reply.js';
 import { asObject, crestBody, single } from '../crest/request.js';
 import { identityChanges, readUserWrite, userContent } from './users-view.js';
@@ -146,14 +147,7 @@ export async function handleUsers(services: Services, request: JsonRequest) {
 
 /** The query parameters, checked as CREST checks them before any routing. */
 function queryOf(query: Query): UserQuery {
-  const filterText = single(query, '_queryFilter');
-  const queryId = single(query, '_queryId');
-  const expression = single(query, '_queryExpression');
-  const exclusive = (a: string, b: string) =>
-    fail('BadRequest', `The parameters ${a} and ${b} are mutually exclusive`);
-  if (queryId !== undefined && filterText !== undefined) exclusive('_queryId', '_queryFilter');
-  if (queryId !== undefined && expression !== undefined) exclusive('_queryId', '_queryExpression');
-  if (filterText !== undefined && expression !== undefined) exclusive('_queryFilter', '_queryExpression');
+  const { filter: filterText, ...rest } = queryParameters(query);
   let filter: QueryFilter | undefined;
   if (filterText !== undefined) {
     try {
@@ -167,26 +161,7 @@ function queryOf(query: Query): UserQuery {
       );
     }
   }
-  return {
-    filter,
-    queryId,
-    expression,
-    pageSize: integerParameter(query, '_pageSize'),
-    offset: integerParameter(query, '_pagedResultsOffset'),
-  };
-}
-
-function integerParameter(query: Query, name: string): number | undefined {
-  const raw = single(query, name);
-  if (raw === undefined) return undefined;
-  const value = /^[+-]?\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value > 2 ** 31 - 1 || value < -(2 ** 31)) {
-    fail(
-      'InvalidParameter',
-      `The value '${raw}' for parameter '${name}' could not be parsed as a valid integer`,
-    );
-  }
-  return value;
+  return { ...rest, filter };
 }
 
 /** The rows a query selects: `_queryId=*` or the filter, then `_pagedResultsOffset` and `_pageSize`. */

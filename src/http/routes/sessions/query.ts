@@ -14,9 +14,9 @@ import {
   type Session,
   timeLeftSeconds,
 } from '../../../domain/sessions/session.js';
-import type { Query } from '../../context.js';
 import { atLeast, DEFAULT_PROTOCOL } from '../../crest/api-version.js';
 import { parseFields, revisionOf, selectFields } from '../../crest/fields.js';
+import { queryParameters } from '../../crest/query.js';
 import { single } from '../../crest/request.js';
 import type { ActionContext } from './action-types.js';
 
@@ -40,17 +40,8 @@ function envelope(result: unknown[]) {
 export async function runQuery(ctx: ActionContext): Promise<unknown> {
   const { request, served } = ctx;
   const { query } = request;
-  const filterText = single(query, '_queryFilter');
-  const queryId = single(query, '_queryId');
-  const expression = single(query, '_queryExpression');
-  const exclusive = (a: string, b: string) =>
-    fail('BadRequest', `The parameters ${a} and ${b} are mutually exclusive`);
-  if (queryId !== undefined && filterText !== undefined) exclusive('_queryId', '_queryFilter');
-  if (queryId !== undefined && expression !== undefined) exclusive('_queryId', '_queryExpression');
-  if (filterText !== undefined && expression !== undefined) exclusive('_queryFilter', '_queryExpression');
-  // CREST parses these before the resource sees the request; the session query ignores them.
-  integerParameter(query, '_pageSize');
-  integerParameter(query, '_pagedResultsOffset');
+  // CREST checks the paging parameters too; the session query then ignores them.
+  const { filter: filterText, queryId, expression } = queryParameters(query);
   const fields = parseFields(single(query, '_fields'));
 
   const id = request.path[0];
@@ -213,16 +204,4 @@ async function legacyQuery(ctx: ActionContext, queryId: string): Promise<unknown
     }
   }
   return envelope(items);
-}
-
-function integerParameter(query: Query, name: string): void {
-  const raw = single(query, name);
-  if (raw === undefined) return;
-  const value = /^[+-]?\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value > 2 ** 31 - 1 || value < -(2 ** 31)) {
-    fail(
-      'InvalidParameter',
-      `The value '${raw}' for parameter '${name}' could not be parsed as a valid integer`,
-    );
-  }
 }
