@@ -324,4 +324,3 @@ export const ConfigSchema = Type.Object(
 );
 
 export type Config = Static<typeof ConfigSchema>;
-export type RealmSettings = Static<typeof RealmConfig>;

@@ -139,8 +139,4 @@ export class SessionService {
   async sweep(limit = 1000): Promise<number> {
     return this.#store.deleteExpired(this.#clock.now(), limit);
   }
-
-  now(): number {
-    return this.#clock.now();
-  }
 }
