@@ -67,8 +67,21 @@ describe('TreeCatalog validation (a bad tree stops the boot)', () => {
             { type: 'AttributeCollector', attributes: ['mail', { name: 'optIn', type: 'boolean' }] },
             { type: 'ChoiceCollector', choices: ['go', 'stop'] },
           ],
-          outcomes: { go: 'm', stop: FAILURE },
+          outcomes: { go: 'p2', stop: FAILURE },
         },
+        p2: {
+          type: 'Page',
+          nodes: [
+            { type: 'PlatformUsername', validateInput: true, minLength: 3, unique: true },
+            { type: 'PlatformPassword', validateInput: true, minLength: 8, minCapitals: 1, minNumbers: 1 },
+            { type: 'AcceptTermsAndConditions', version: '1.0', terms: 'Be nice.' },
+            { type: 'TextInputCollector', prompt: 'Nickname', attribute: 'nickname' },
+            { type: 'HiddenValueCollector', id: 'clientInfo' },
+            { type: 'MetadataNode', data: { a: 1 } },
+          ],
+          outcomes: { outcome: 'r' },
+        },
+        r: { type: 'RedirectNode', redirectUrl: 'https://idp.example.com/', outcomes: { outcome: 'm' } },
         m: { type: 'Message', message: 'Hi', outcomes: { true: 'w', false: FAILURE } },
         w: { type: 'PollingWait', seconds: 1, outcomes: { done: 'ds' } },
         ds: { type: 'DataStoreDecision', outcomes: { true: 'active', false: 'retry' } },
@@ -149,7 +162,14 @@ describe('TreeCatalog validation (a bad tree stops the boot)', () => {
   });
 
   it('a Page holding a node that is not a collector', () => {
-    for (const child of ['DataStoreDecision', 'PollingWait', 'Page', 'InnerTreeEvaluator', 'NoSuchType']) {
+    for (const child of [
+      'DataStoreDecision',
+      'PollingWait',
+      'RedirectNode',
+      'Page',
+      'InnerTreeEvaluator',
+      'NoSuchType',
+    ]) {
       const error = definitionError(
         tree('BadPage', {
           p: {

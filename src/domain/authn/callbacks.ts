@@ -18,9 +18,9 @@ export interface Callback {
 const out = (entries: Record<string, unknown>): CallbackField[] =>
   Object.entries(entries).map(([name, value]) => ({ name, value }));
 const oneInput = (value: unknown): CallbackField[] => [{ name: '', value }];
-const withValidateOnly = (value: unknown): CallbackField[] => [
+const withValidateOnly = (value: unknown, validateOnly = false): CallbackField[] => [
   { name: '', value },
-  { name: 'validateOnly', value: false },
+  { name: 'validateOnly', value: validateOnly },
 ];
 
 export const nameCallback = (prompt = 'User Name'): Callback => ({
@@ -35,10 +35,11 @@ export const passwordCallback = (prompt = 'Password'): Callback => ({
   input: oneInput(''),
 });
 
-export const textInputCallback = (prompt: string, defaultText = ''): Callback => ({
+/** The input holds the text entered so far (`""` at first, as AM sends it), not `defaultText`. */
+export const textInputCallback = (prompt: string, defaultText = '', text = ''): Callback => ({
   type: 'TextInputCallback',
   output: out({ prompt, defaultText }),
-  input: oneInput(defaultText),
+  input: oneInput(text),
 });
 
 /** `messageType` is a string on the wire: "0" information, "1" warning, "2" error. */
@@ -64,10 +65,11 @@ export const confirmationCallback = (
   input: oneInput(defaultOption),
 });
 
+/** AM 7+ sends the `id` (not the value) as the input's initial value; the client replaces it. */
 export const hiddenValueCallback = (id: string, value = ''): Callback => ({
   type: 'HiddenValueCallback',
   output: out({ value, id }),
-  input: oneInput(value),
+  input: oneInput(id),
 });
 
 /** `waitTime` in milliseconds, as a string (AM's shape). */
@@ -76,9 +78,23 @@ export const pollingWaitCallback = (waitTimeMs: number, message: string): Callba
   output: out({ waitTime: String(waitTimeMs), message }),
 });
 
-export const redirectCallback = (redirectUrl: string, redirectMethod: 'GET' | 'POST' = 'GET'): Callback => ({
+/**
+ * Output only. `redirectData` (the form fields of a POST) follows `trackingCookie` and is sent
+ * only when there is some, as AM writes it.
+ */
+export const redirectCallback = (
+  redirectUrl: string,
+  redirectMethod: 'GET' | 'POST' = 'GET',
+  trackingCookie = false,
+  redirectData?: Readonly<Record<string, string>>,
+): Callback => ({
   type: 'RedirectCallback',
-  output: out({ redirectUrl, redirectMethod, trackingCookie: false }),
+  output: out({
+    redirectUrl,
+    redirectMethod,
+    trackingCookie,
+    ...(redirectData === undefined ? {} : { redirectData: { ...redirectData } }),
+  }),
 });
 
 export const stringAttributeInputCallback = (
@@ -103,24 +119,42 @@ export const booleanAttributeInputCallback = (
   input: withValidateOnly(value),
 });
 
-export const validatedCreateUsernameCallback = (
-  prompt = 'Username',
-  failedPolicies: string[] = [],
-): Callback => ({
+/** What the Platform Username/Password nodes show: IDM's policies for the attribute and what failed. */
+export interface ValidatedInput {
+  prompt: string;
+  /** IDM's validation requirements for the attribute (`{name, policies, policyRequirements, …}`). */
+  policies: Record<string, unknown>;
+  /** The failed requirements, each a JSON text such as `{ "policyRequirement": "REQUIRED" }`. */
+  failedPolicies?: readonly string[];
+  validateOnly?: boolean;
+}
+
+/** Output order as AM 7 writes it: policies, failedPolicies, validateOnly, prompt. */
+export const validatedCreateUsernameCallback = (input: ValidatedInput, value = ''): Callback => ({
   type: 'ValidatedCreateUsernameCallback',
-  output: out({ policies: {}, failedPolicies, validateOnly: false, prompt }),
-  input: withValidateOnly(''),
+  output: out({
+    policies: input.policies,
+    failedPolicies: [...(input.failedPolicies ?? [])],
+    validateOnly: input.validateOnly ?? false,
+    prompt: input.prompt,
+  }),
+  input: withValidateOnly(value, input.validateOnly ?? false),
 });
 
-export const validatedCreatePasswordCallback = (
-  prompt = 'Password',
-  failedPolicies: string[] = [],
-): Callback => ({
+/** Like the user name's, with `echoOn: false` first; the input never echoes the password. */
+export const validatedCreatePasswordCallback = (input: ValidatedInput): Callback => ({
   type: 'ValidatedCreatePasswordCallback',
-  output: out({ echoOn: false, policies: {}, failedPolicies, validateOnly: false, prompt }),
-  input: withValidateOnly(''),
+  output: out({
+    echoOn: false,
+    policies: input.policies,
+    failedPolicies: [...(input.failedPolicies ?? [])],
+    validateOnly: input.validateOnly ?? false,
+    prompt: input.prompt,
+  }),
+  input: withValidateOnly('', input.validateOnly ?? false),
 });
 
+/** The client answers `true` to accept. */
 export const termsAndConditionsCallback = (version: string, terms: string, createDate: string): Callback => ({
   type: 'TermsAndConditionsCallback',
   output: out({ version, terms, createDate }),
@@ -153,4 +187,14 @@ export function inputIndex(submitted: Callback | undefined): number | undefined 
 export function inputBoolean(submitted: Callback | undefined): boolean {
   const value = submitted?.input?.[0]?.value;
   return value === true || value === 'true';
+}
+
+/**
+ * The `IDToken<n>validateOnly` input of a submitted validated callback (its name ends in
+ * `validateOnly`; the second input when the client renamed it): true or `"true"`.
+ */
+export function inputValidateOnly(submitted: Callback | undefined): boolean {
+  const inputs = submitted?.input ?? [];
+  const field = inputs.find((f) => f.name.endsWith('validateOnly')) ?? inputs[1];
+  return field?.value === true || field?.value === 'true';
 }

@@ -105,11 +105,15 @@ export async function runJourney(
 
 /**
  * Refuses (400) a submission that does not answer the callbacks last shown: checked before the
- * `authId` is spent, so a client can correct a malformed request.
+ * `authId` is spent, so a client can correct a malformed request. A step of redirects alone may
+ * be continued without callbacks.
  */
 export function checkSubmission(state: JourneyState, submitted: Callback[]): void {
   const shown = state.data.nodeState[SHOWN];
   if (!Array.isArray(shown)) return;
+  // Back from a redirect, a client may post only the `authId`: AM goes on without callbacks.
+  if (submitted.length === 0 && shown.length > 0 && shown.every((type) => type === 'RedirectCallback'))
+    return;
   if (submitted.length !== shown.length)
     fail('BadRequest', 'Incorrect number of callbacks found in JSON response');
   shown.forEach((type, index) => {
@@ -134,8 +138,10 @@ function runNode(definition: NodeDefinition, ctx: NodeContext): Promise<NodeResu
 
 /**
  * A Page shows the callbacks of all its nodes at once; the answers are dealt back to each node in
- * order, and the page takes the outcome of its last node. If any node wants to ask again (a
- * required value left empty), the whole page is shown again.
+ * order, and the page takes the outcome of its last node. If any node asks again (a required
+ * value left empty, a failed policy, `validateOnly`), the whole page is shown again: every node
+ * has read its answers, those that asked again show what they returned (their `failedPolicies`),
+ * the others are shown afresh.
  */
 async function runPage(page: NodeDefinition, ctx: NodeContext): Promise<NodeResult> {
   const children = (page.nodes ?? []) as NodeDefinition[];
@@ -144,14 +150,18 @@ async function runPage(page: NodeDefinition, ctx: NodeContext): Promise<NodeResu
     ...(typeof page.description === 'string' ? { description: page.description } : {}),
     ...(typeof page.stage === 'string' ? { stage: page.stage } : {}),
   };
-  const render = async (): Promise<NodeResult> => {
+  const render = async (asked: readonly (Callback[] | undefined)[] = []): Promise<NodeResult> => {
     const callbacks: Callback[] = [];
     const layout: number[] = [];
     for (const [i, child] of children.entries()) {
-      const shown = await runNode(child, { ...ctx, input: undefined, key: `${ctx.key}/${i}` });
-      if (!('callbacks' in shown)) return fail('Internal', `page node ${child.type} showed no callbacks`);
-      callbacks.push(...shown.callbacks);
-      layout.push(shown.callbacks.length);
+      let shown = asked[i];
+      if (!shown) {
+        const result = await runNode(child, { ...ctx, input: undefined, key: `${ctx.key}/${i}` });
+        if (!('callbacks' in result)) return fail('Internal', `page node ${child.type} showed no callbacks`);
+        shown = result.callbacks;
+      }
+      callbacks.push(...shown);
+      layout.push(shown.length);
     }
     ctx.data.nodeState[ctx.key] = layout;
     return { callbacks, ...meta };
@@ -160,14 +170,16 @@ async function runPage(page: NodeDefinition, ctx: NodeContext): Promise<NodeResu
   if (!ctx.input || !Array.isArray(layout)) return render();
   let offset = 0;
   let outcome = 'outcome';
+  const asked: (Callback[] | undefined)[] = [];
   for (const [i, child] of children.entries()) {
     const count = layout[i] as number;
     const answers = ctx.input.slice(offset, offset + count);
     offset += count;
     const result = await runNode(child, { ...ctx, input: answers, key: `${ctx.key}/${i}` });
-    if ('callbacks' in result) return render();
-    outcome = result.outcome;
+    if ('callbacks' in result) asked[i] = result.callbacks;
+    else outcome = result.outcome;
   }
+  if (asked.some((callbacks) => callbacks !== undefined)) return render(asked);
   delete ctx.data.nodeState[ctx.key];
   return { outcome };
 }

@@ -14,6 +14,8 @@ import {
   RetryLimitDecision,
   SetSessionProperties,
 } from './decisions.js';
+import { AcceptTermsAndConditions, PlatformPassword, PlatformUsername } from './platform.js';
+import { HiddenValueCollector, MetadataNode, RedirectNode, TextInputCollector } from './stand-ins.js';
 import type { NodeType } from './types.js';
 
 /**
@@ -33,6 +35,13 @@ export const nodeTypes: Readonly<Record<string, NodeType>> = {
   AccountLockout,
   IncrementLoginCount,
   SetSessionProperties,
+  PlatformUsername,
+  PlatformPassword,
+  AcceptTermsAndConditions,
+  TextInputCollector,
+  HiddenValueCollector,
+  MetadataNode,
+  RedirectNode,
 };
 
 export const PAGE = 'Page';

@@ -15,6 +15,8 @@ export interface JourneyData {
   attributes: Record<string, string | boolean>;
   /** Properties the session will get (Set Session Properties). */
   sessionProperties: Record<string, string>;
+  /** The terms the user accepted (Accept Terms and Conditions), as AM keeps them in shared state. */
+  termsAccepted?: { acceptDate: string; termsVersion: string };
   /** Set when an Account Lockout node locked the account during this journey. */
   locked?: boolean;
   /** Per-node memory (page layouts, polling start times, retry counts), keyed by node. */
