@@ -86,6 +86,18 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    sqlite: Type.Object(
+      {
+        sessionCacheEntries: Type.Integer({
+          minimum: 0,
+          maximum: 100_000_000,
+          default: 100_000,
+          description:
+            'Sessions the SQLite store keeps parsed in memory (about 1 KiB each), so that validate and refresh need no query; dropped whenever another process writes to the file. 0 turns the cache off.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     postgres: Type.Object(
       {
         schema: Type.Optional(

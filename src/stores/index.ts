@@ -10,6 +10,7 @@ import {
   MemorySessionStore,
   MemoryUsedJourneyStore,
 } from './memory/index.js';
+import { Checkpointer } from './sqlite/checkpointer.js';
 import { openSqlite } from './sqlite/database.js';
 import { SqliteIdentityStore } from './sqlite/identity-store.js';
 import { SqliteLockoutStore } from './sqlite/lockout-store.js';
@@ -29,7 +30,7 @@ export interface Stores {
 }
 
 export type StoreLocation =
-  | { kind: 'sqlite'; dataDir: string }
+  | { kind: 'sqlite'; dataDir: string; sessionCacheEntries?: number | undefined }
   | { kind: 'sqlite-memory' }
   | { kind: 'memory' };
 
@@ -46,14 +47,18 @@ export function createStores(location: StoreLocation): Stores {
     };
   }
   const db = openSqlite(location.kind === 'sqlite' ? { dataDir: location.dataDir } : { memory: true });
+  const checkpointer = location.kind === 'sqlite' ? new Checkpointer(db) : undefined;
   return {
-    sessions: new SqliteSessionStore(db),
+    sessions: new SqliteSessionStore(db, {
+      cacheEntries: location.kind === 'sqlite' ? location.sessionCacheEntries : undefined,
+    }),
     identities: new SqliteIdentityStore(db),
     meta: new SqliteMetaStore(db),
     usedJourneys: new SqliteUsedJourneyStore(db),
     lockouts: new SqliteLockoutStore(db),
     description: location.kind === 'sqlite' ? `sqlite (${db.name})` : 'sqlite (in memory)',
     close: async () => {
+      await checkpointer?.close();
       db.close();
     },
   };
@@ -72,6 +77,7 @@ export interface StoreSettings {
     cluster: readonly { host: string; port: number }[];
   };
   postgres: { schema?: string | undefined; poolSize: number };
+  sqlite?: { sessionCacheEntries: number };
 }
 
 /**
@@ -84,7 +90,11 @@ export async function openStores(settings: StoreSettings, onError: (error: Error
   try {
     let sqlite: Stores | undefined;
     const useSqlite = () => {
-      sqlite ??= createStores({ kind: 'sqlite', dataDir: settings.dataDir });
+      sqlite ??= createStores({
+        kind: 'sqlite',
+        dataDir: settings.dataDir,
+        sessionCacheEntries: settings.sqlite?.sessionCacheEntries,
+      });
       if (!opened.includes(sqlite)) opened.push(sqlite);
       return sqlite;
     };

@@ -37,6 +37,16 @@ const backends: Backend[] = [
       };
     },
   },
+  {
+    name: 'sqlite (data directory, session cache off)',
+    open: () => {
+      const dataDir = tempDir();
+      return {
+        stores: createStores({ kind: 'sqlite', dataDir, sessionCacheEntries: 0 }),
+        cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+      };
+    },
+  },
 ];
 
 function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys' | 'lockouts'>(
@@ -148,6 +158,68 @@ describe('SQLite on a data directory: data survives closing and reopening', () =
     expect(await b.sessions.get(session.id)).toEqual(session);
     expect(await a.meta.getOrSet('k', 'from-a')).toBe('from-a');
     expect(await b.meta.getOrSet('k', 'from-b')).toBe('from-a');
+  });
+
+  it("sees another connection's writes at once, through its session cache", async () => {
+    const a = reopen();
+    const b = reopen();
+    const session = storedSession();
+    await a.sessions.insert(session);
+    expect((await b.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime);
+    // b now holds the session parsed in memory; every change a makes must show through it.
+    await a.sessions.touch(session.id, session.latestAccessTime + 5_000, session.expiresAt + 5_000);
+    expect((await b.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 5_000);
+    await a.sessions.mergeProperties(session.id, { colour: 'blue' });
+    expect((await b.sessions.get(session.id))?.properties.colour).toBe('blue');
+    await b.sessions.mergeProperties(session.id, { colour: 'red' });
+    expect((await a.sessions.get(session.id))?.properties.colour).toBe('red');
+    await a.sessions.delete(session.id);
+    expect(await b.sessions.get(session.id)).toBeUndefined();
+
+    const other = storedSession();
+    await b.sessions.insert(other);
+    expect(await a.sessions.get(other.id)).toBeDefined();
+    expect(await b.sessions.deleteByUniversalId(other.universalId)).toBe(1);
+    expect(await a.sessions.get(other.id)).toBeUndefined();
+  });
+
+  it("sees another process's writes on its next request, through its session cache", async () => {
+    const a = reopen();
+    const session = storedSession();
+    await a.sessions.insert(session);
+    expect(await a.sessions.get(session.id)).toBeDefined();
+    // Another OS process logs the session out (as a second Anvil on the same file would).
+    const script = `
+      const { createStores } = await import(process.argv[1]);
+      const stores = createStores({ kind: 'sqlite', dataDir: process.argv[2] });
+      const gone = await stores.sessions.delete(process.argv[3]);
+      await stores.close();
+      process.stdout.write(String(gone));
+    `;
+    const storesModule = new URL('../../src/stores/index.ts', import.meta.url).pathname;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, storesModule, dataDir, session.id],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(out).toBe('true');
+    expect(await a.sessions.get(session.id)).toBeUndefined();
+  });
+
+  it('hands out sessions no caller can change for the next reader', async () => {
+    const a = reopen();
+    const session = storedSession();
+    await a.sessions.insert(session);
+    const read = await a.sessions.get(session.id);
+    expect(() => {
+      (read as { properties: Record<string, string> }).properties.injected = 'x';
+    }).toThrow(TypeError);
+    expect((await a.sessions.get(session.id))?.properties.injected).toBeUndefined();
   });
 });
 

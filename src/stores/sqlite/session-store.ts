@@ -3,6 +3,10 @@ import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/sto
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import { SessionCache } from './session-cache.js';
+
+/** Parsed sessions kept in memory by default (about 1 KiB each). */
+export const DEFAULT_SESSION_CACHE_ENTRIES = 100_000;
 
 export class SqliteSessionStore implements SessionStore {
   readonly #insert;
@@ -10,8 +14,10 @@ export class SqliteSessionStore implements SessionStore {
   readonly #touch;
   readonly #delete;
   readonly #deleteExpired;
+  readonly #cache: SessionCache;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: { cacheEntries?: number | undefined } = {}) {
+    this.#cache = new SessionCache(db, options.cacheEntries ?? DEFAULT_SESSION_CACHE_ENTRIES);
     this.#insert = db.prepare(
       `INSERT INTO sessions (id, secret_hash, session_handle, universal_id, username, realm, creation_time,
          latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties)
@@ -23,8 +29,8 @@ export class SqliteSessionStore implements SessionStore {
       'UPDATE sessions SET latest_access_time = ?, expires_at = ? WHERE id = ? AND latest_access_time < ?',
     );
     this.#delete = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
-    this.#deleteExpired = db.prepare<[number, number]>(
-      'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
+    this.#deleteExpired = db.prepare<[number, number], { id: string }>(
+      'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING id',
     );
     this.#exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?');
     this.#byHandle = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE session_handle = ?');
@@ -37,7 +43,9 @@ export class SqliteSessionStore implements SessionStore {
     this.#byRealm = db.prepare<[string, number, number], SessionRow>(
       'SELECT * FROM sessions WHERE realm = ? AND expires_at > ? ORDER BY creation_time, id LIMIT ?',
     );
-    this.#deleteByUser = db.prepare<[string]>('DELETE FROM sessions WHERE universal_id = ?');
+    this.#deleteByUser = db.prepare<[string], { id: string }>(
+      'DELETE FROM sessions WHERE universal_id = ? RETURNING id',
+    );
     // json_patch merges in SQL, so concurrent updates of different properties cannot undo each other.
     this.#mergeProperties = db.prepare<[string, string], { properties: string }>(
       'UPDATE sessions SET properties = json_patch(properties, ?) WHERE id = ? RETURNING properties',
@@ -69,28 +77,51 @@ export class SqliteSessionStore implements SessionStore {
 
   async insert(session: StoredSession): Promise<void> {
     this.#insert.run(sessionToRow(session));
+    this.#cache.wrote();
+    this.#cache.set({ ...session, properties: { ...session.properties } });
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
     const row = this.#get.get(id);
-    return row ? sessionFromRow(row) : undefined;
+    return row ? this.#cache.set(sessionFromRow(row)) : undefined;
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
     const changed = this.#touch.run(latestAccessTime, expiresAt, id, latestAccessTime).changes;
-    return changed > 0 || this.#exists.get(id) !== undefined;
+    if (changed > 0) {
+      this.#cache.wrote();
+      this.#cache.update(id, (session) => ({ ...session, latestAccessTime, expiresAt }));
+      return true;
+    }
+    // Already later (another writer) or gone: read it afresh next time.
+    this.#cache.delete(id);
+    return this.#exists.get(id) !== undefined;
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#delete.run(id).changes > 0;
+    this.#cache.delete(id);
+    const deleted = this.#delete.run(id).changes > 0;
+    if (deleted) this.#cache.wrote();
+    return deleted;
   }
 
   async deleteExpired(now: number, limit: number): Promise<number> {
-    return this.#deleteExpired.run(now, limit).changes;
+    const removed = this.#deleteExpired.all(now, limit);
+    if (removed.length > 0) this.#cache.wrote();
+    for (const { id } of removed) this.#cache.delete(id);
+    return removed.length;
   }
 
   async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
-    return this.#insertWithQuota(sessionToRow(session), quota, now);
+    const result = this.#insertWithQuota(sessionToRow(session), quota, now);
+    if (result.inserted) {
+      this.#cache.wrote();
+      for (const id of result.evicted) this.#cache.delete(id);
+      this.#cache.set({ ...session, properties: { ...session.properties } });
+    }
+    return result;
   }
 
   async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
@@ -107,7 +138,10 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async deleteByUniversalId(universalId: string): Promise<number> {
-    return this.#deleteByUser.run(universalId).changes;
+    const removed = this.#deleteByUser.all(universalId);
+    if (removed.length > 0) this.#cache.wrote();
+    for (const { id } of removed) this.#cache.delete(id);
+    return removed.length;
   }
 
   async mergeProperties(
@@ -115,6 +149,13 @@ export class SqliteSessionStore implements SessionStore {
     changes: Readonly<Record<string, string>>,
   ): Promise<Readonly<Record<string, string>> | undefined> {
     const row = this.#mergeProperties.get(JSON.stringify(changes), id);
-    return row ? (JSON.parse(row.properties) as Record<string, string>) : undefined;
+    if (!row) {
+      this.#cache.delete(id);
+      return undefined;
+    }
+    this.#cache.wrote();
+    const properties = JSON.parse(row.properties) as Record<string, string>;
+    this.#cache.update(id, (session) => ({ ...session, properties: { ...properties } }));
+    return properties;
   }
 }
