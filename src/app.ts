@@ -82,6 +82,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ? { loggerInstance: options.logger }
       : { logger: options.logger ?? false }),
     bodyLimit: config.bodyLimit,
+    // One logger for every request instead of a child each (a measurable share of a validate);
+    // the few request log lines name their request id themselves.
+    childLoggerFactory: (logger) => logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1000 },

@@ -49,6 +49,7 @@ export async function startServer(
     app.addHook('onResponse', async (request, reply) => {
       request.log.debug(
         {
+          reqId: request.id,
           method: request.method,
           path: request.url.split('?')[0],
           status: reply.statusCode,

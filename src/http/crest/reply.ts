@@ -27,7 +27,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const state: ReplyState = request.anvil ?? { pretty: false };
   request.anvil = state;
   const { status, body, expected } = toWire(error);
-  if (!expected) request.log.error({ err: error }, 'request failed');
+  if (!expected) request.log.error({ err: error, reqId: request.id }, 'request failed');
   if (status === 404 && state.emptyNotFound) {
     return reply.code(404).header('cache-control', 'no-cache, no-store, must-revalidate').send('');
   }
