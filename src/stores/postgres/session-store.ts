@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
@@ -22,11 +23,13 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async insert(session: StoredSession): Promise<void> {
-    await this.#pool.query(this.#insertSql, toParams(session));
+    await this.#pool.query(prepared(this.#insertSql, toParams(session)));
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
-    const { rows } = await this.#pool.query<SessionRow>(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]);
+    const { rows } = await this.#pool.query<SessionRow>(
+      prepared(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]),
+    );
     return rows[0] ? sessionFromRow(rows[0]) : undefined;
   }
 
@@ -34,18 +37,20 @@ export class PostgresSessionStore implements SessionStore {
     // One statement: the update moves the session forward only; the session counts as found when
     // the update hit it or when it exists unchanged (already at or past that access).
     const { rows } = await this.#pool.query<{ found: boolean }>(
-      `WITH moved AS (
-         UPDATE ${this.#t} SET latest_access_time = $2, expires_at = $3
-         WHERE id = $1 AND latest_access_time < $2 RETURNING 1
-       )
-       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = $1) AS found`,
-      [id, latestAccessTime, expiresAt],
+      prepared(
+        `WITH moved AS (
+           UPDATE ${this.#t} SET latest_access_time = $2, expires_at = $3
+           WHERE id = $1 AND latest_access_time < $2 RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = $1) AS found`,
+        [id, latestAccessTime, expiresAt],
+      ),
     );
     return rows[0]?.found === true;
   }
 
   async delete(id: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#t} WHERE id = $1`, [id]);
+    const { rowCount } = await this.#pool.query(prepared(`DELETE FROM ${this.#t} WHERE id = $1`, [id]));
     return (rowCount ?? 0) > 0;
   }
 
@@ -152,3 +157,18 @@ function toParams(s: StoredSession): unknown[] {
     JSON.stringify(s.properties),
   ];
 }
+
+/**
+ * A named (server-side prepared) statement: each connection parses and plans it once, instead of
+ * on every request. Named after its text, since the table names differ per schema.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `anvil_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
+const statementNames = new Map<string, string>();
