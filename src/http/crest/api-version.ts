@@ -23,7 +23,20 @@ const TWO = new RegExp(`^(protocol|resource)=${VERSION}\\s*,\\s*(protocol|resour
  * allowed only around the comma; keywords are lower case. Anything else is refused with 400.
  */
 export function parseAcceptApiVersion(header: string | undefined): RequestedVersions {
-  if (header === undefined) return { protocol: undefined, resource: undefined };
+  if (header === undefined) return NONE;
+  const known = parsed.get(header);
+  if (known) return known;
+  const versions = Object.freeze(parseHeader(header));
+  // Clients send a handful of distinct values: remember the valid ones (bounded).
+  if (parsed.size >= 64) parsed.clear();
+  parsed.set(header, versions);
+  return versions;
+}
+
+const NONE: RequestedVersions = Object.freeze({ protocol: undefined, resource: undefined });
+const parsed = new Map<string, RequestedVersions>();
+
+function parseHeader(header: string): RequestedVersions {
   const value = header.trim();
   const two = TWO.exec(value);
   const one = two ? undefined : ONE.exec(value);
