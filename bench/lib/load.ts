@@ -1,0 +1,160 @@
+/**
+ * The two load methods: autocannon's closed loop (throughput at saturation, bounded by time or by
+ * count) and bench/paced.ts's open loop (latency at a fixed rate).
+ */
+import autocannon from 'autocannon';
+import { paced } from '../paced.js';
+import { ALPHA, PACED_CONNECTIONS } from './constants.js';
+import { type CpuUse, cpuBetween, sampleCpu } from './cpu.js';
+import type { Target } from './processes.js';
+import { SESSION_ACTIONS, type Step, tokenCycle } from './steps.js';
+import { fmt, percentile } from './util.js';
+
+export interface Measure {
+  /** Completed operations per second. */
+  rps: number;
+  operations: number;
+  failures: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  cpu: CpuUse;
+  /** Server CPU per completed operation, microseconds (store processes excluded). */
+  serverUsPerOp: number;
+  storeUsPerOp: number;
+}
+
+export interface MeasureWithLatencies extends Measure {
+  latencies: Float64Array;
+}
+
+export async function load(
+  target: Target,
+  steps: Step[],
+  bound: { seconds: number } | { amount: number },
+  connections: number,
+): Promise<MeasureWithLatencies> {
+  let operations = 0;
+  let failures = 0;
+  let lastCompletes = false;
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  const requests = steps.map((step) => ({
+    ...step.request,
+    onResponse: (status: number, body: string, context: Record<string, unknown>) => {
+      const good = step.check(status, body, context);
+      lastCompletes = good && step.completes;
+      if (!good) failures += 1;
+      else if (step.completes) operations += 1;
+    },
+  }));
+  const options: autocannon.Options = {
+    url: `http://127.0.0.1:${target.port}`,
+    connections,
+    pipelining: 1,
+    timeout: 20,
+    requests,
+  };
+  if ('amount' in bound) options.amount = bound.amount;
+  else options.duration = bound.seconds;
+  const before = sampleCpu(target.pid, target.storeComms);
+  const instance = autocannon(options);
+  // Every loop stops by itself: a duration, or an amount with a generous time limit.
+  const limitS = 'amount' in bound ? 300 : bound.seconds + 30;
+  const guard = setTimeout(() => instance.stop(), limitS * 1000);
+  let lastResponseAt = before.at;
+  instance.on('response', (_client, _status, _bytes, responseTime) => {
+    lastResponseAt = performance.now();
+    if (!lastCompletes) return;
+    if (count === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[count] = responseTime;
+    count += 1;
+  });
+  const result = await instance;
+  clearTimeout(guard);
+  const after = sampleCpu(target.pid, target.storeComms);
+  const cpu = cpuBetween(before, after);
+  // autocannon finishes on its next 1-second sampling tick; the run itself ended with the last answer.
+  const seconds = (lastResponseAt - before.at) / 1000;
+  failures += result.errors + result.timeouts;
+  const sorted = latencies.slice(0, count).sort();
+  return {
+    rps: operations / seconds,
+    operations,
+    failures,
+    seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    cpu,
+    serverUsPerOp: operations > 0 ? (cpu.serverCpuS * 1e6) / operations : Number.NaN,
+    storeUsPerOp: operations > 0 ? (cpu.storeCpuS * 1e6) / operations : Number.NaN,
+    latencies: sorted,
+  };
+}
+
+export function stripLatencies(m: MeasureWithLatencies): Measure {
+  const { latencies: _latencies, ...rest } = m;
+  return rest;
+}
+
+export function describe(m: Measure): string {
+  return `${fmt(m.rps)}/s p50 ${fmt(m.p50, 2)} p99 ${fmt(m.p99, 2)} ms, ${fmt(m.serverUsPerOp, 1)} µs CPU/op${m.failures ? `, ${m.failures} FAILED` : ''}`;
+}
+
+export interface PacedSummary {
+  offeredRate: number;
+  achievedRate: number;
+  failures: number;
+  p50: number;
+  p99: number;
+  p999: number;
+}
+
+/** A session action at a fixed rate over `tokens`, open loop, for `seconds`. */
+export async function pacedRun(
+  target: Target,
+  action: string,
+  tokens: readonly string[],
+  rate: number,
+  seconds: number,
+): Promise<PacedSummary> {
+  return (await pacedLatencies(target, action, tokens, rate, seconds)).summary;
+}
+
+/** `pacedRun`, with every latency (ms, ascending) for pooling over rounds. */
+export async function pacedLatencies(
+  target: Target,
+  action: string,
+  tokens: readonly string[],
+  rate: number,
+  seconds: number,
+): Promise<{ summary: PacedSummary; latencies: Float64Array }> {
+  const next = tokenCycle(tokens);
+  const head =
+    `POST ${ALPHA}/sessions?_action=${action} HTTP/1.1\r\nHost: 127.0.0.1:${target.port}\r\n` +
+    'Connection: keep-alive\r\naccept-api-version: resource=4.0\r\ncontent-type: application/json\r\n';
+  const accept = SESSION_ACTIONS[action] ?? (() => false);
+  const result = await paced({
+    port: target.port,
+    rate,
+    durationMs: seconds * 1000,
+    connections: PACED_CONNECTIONS,
+    request: () => Buffer.from(`${head}iplanetdirectorypro: ${next()}\r\n\r\n`, 'latin1'),
+    ok: (status, body) => status === 200 && (target.name === 'bare' || accept(body)),
+  });
+  const summary: PacedSummary = {
+    offeredRate: rate,
+    achievedRate: result.answered / result.elapsedS,
+    failures: result.failures,
+    p50: percentile(result.latenciesMs, 50),
+    p99: percentile(result.latenciesMs, 99),
+    p999: percentile(result.latenciesMs, 99.9),
+  };
+  return { summary, latencies: result.latenciesMs };
+}

@@ -1,0 +1,155 @@
+/**
+ * The throughput scenarios: session actions and logout against bare node:http, logins against the
+ * raw argon2id verify rate, alternating sides round by round.
+ */
+import { type ArgonRate, runArgon2Baseline } from './argon2.js';
+import { profile, type ScenarioId } from './args.js';
+import { LOGIN_CONNECTIONS, SESSION_CONNECTIONS } from './constants.js';
+import type { Fixture } from './fixture.js';
+import { describe, load, type MeasureWithLatencies, pacedRun, stripLatencies } from './load.js';
+import type { Target } from './processes.js';
+import { type ScenarioResult, summarize } from './results.js';
+import { journeySteps, sessionSteps, tokenCycle, zeroPageSteps } from './steps.js';
+import { fmt, log } from './util.js';
+
+let bareWarm = false;
+
+/** The bare server lives through the whole run: one warm-up is enough. */
+export async function warmBare(bare: Target): Promise<void> {
+  if (bareWarm) return;
+  await load(
+    bare,
+    sessionSteps('validate', () => 'x', bare),
+    { seconds: Math.max(2, profile.warmupS) },
+    SESSION_CONNECTIONS,
+  );
+  bareWarm = true;
+}
+
+/**
+ * One session action on Anvil and on bare, `profile.rounds` rounds each after a warm-up; for
+ * `validate` (unless `halfRate` is false), also the latency at half of Anvil's maximum, open loop.
+ */
+export async function sessionScenario(
+  scenario: ScenarioId,
+  fixture: Fixture,
+  bare: Target,
+  anvil: Target,
+  options: { halfRate?: boolean } = {},
+): Promise<ScenarioResult> {
+  const anvilRuns: MeasureWithLatencies[] = [];
+  const bareRuns: MeasureWithLatencies[] = [];
+  const run = (target: Target, seconds: number) =>
+    load(target, sessionSteps(scenario, tokenCycle(fixture.live), target), { seconds }, SESSION_CONNECTIONS);
+  await warmBare(bare);
+  await run(anvil, profile.warmupS);
+  for (let round = 0; round < profile.rounds; round += 1) {
+    // Alternate which goes first, so a drift of the machine's speed hits both sides alike.
+    const order = round % 2 === 0 ? [bare, anvil] : [anvil, bare];
+    for (const target of order) {
+      const m = await run(target, profile.durationS);
+      (target === bare ? bareRuns : anvilRuns).push(m);
+      log(`    round ${round + 1} ${target.name.padEnd(5)} ${describe(m)}`);
+    }
+  }
+  const result: ScenarioResult = {
+    store: fixture.store,
+    scenario,
+    baseline: 'bare node:http',
+    rounds: anvilRuns.map((a, i) => ({
+      anvil: stripLatencies(a),
+      baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
+    })),
+    summary: summarize(anvilRuns, bareRuns),
+  };
+  if (scenario === 'validate' && options.halfRate !== false) {
+    const rate = Math.max(100, Math.round(result.summary.rps / 2));
+    result.halfRate = {
+      anvil: await pacedRun(anvil, scenario, fixture.live, rate, profile.pacedS),
+      bare: await pacedRun(bare, scenario, fixture.live, rate, profile.pacedS),
+    };
+    const h = result.halfRate;
+    log(
+      `    at ${fmt(rate)}/s (half of Anvil's maximum): anvil p50 ${fmt(h.anvil.p50, 3)} p99 ${fmt(h.anvil.p99, 3)} p99.9 ${fmt(h.anvil.p999, 3)} ms; ` +
+        `bare p50 ${fmt(h.bare.p50, 3)} p99 ${fmt(h.bare.p99, 3)} p99.9 ${fmt(h.bare.p999, 3)} ms`,
+    );
+  }
+  return result;
+}
+
+export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Target): Promise<ScenarioResult> {
+  const amount = profile.logoutAmount;
+  const warmup = Math.min(2_000, Math.floor(amount / 4));
+  let offset = 0;
+  const take = (n: number) => {
+    const slice = fixture.logoutPool.slice(offset, offset + n);
+    offset += n;
+    return slice;
+  };
+  const run = (target: Target, n: number) => {
+    // The bare server gets the same requests; only Anvil consumes tokens.
+    const tokens = target === anvil ? take(n) : fixture.logoutPool.slice(0, n);
+    return load(
+      target,
+      sessionSteps('logout', tokenCycle(tokens), target),
+      { amount: n },
+      SESSION_CONNECTIONS,
+    );
+  };
+  await warmBare(bare);
+  await run(anvil, warmup);
+  const anvilRuns: MeasureWithLatencies[] = [];
+  const bareRuns: MeasureWithLatencies[] = [];
+  for (let round = 0; round < profile.rounds; round += 1) {
+    const order = round % 2 === 0 ? [bare, anvil] : [anvil, bare];
+    for (const target of order) {
+      const m = await run(target, amount);
+      (target === bare ? bareRuns : anvilRuns).push(m);
+      log(`    round ${round + 1} ${target.name.padEnd(5)} ${describe(m)}`);
+    }
+  }
+  return {
+    store: fixture.store,
+    scenario: 'logout',
+    baseline: 'bare node:http',
+    rounds: anvilRuns.map((a, i) => ({
+      anvil: stripLatencies(a),
+      baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
+    })),
+    summary: summarize(anvilRuns, bareRuns),
+  };
+}
+
+export async function loginScenario(
+  scenario: ScenarioId,
+  fixture: Fixture,
+  anvil: Target,
+): Promise<ScenarioResult> {
+  const steps = () => (scenario === 'login-journey' ? journeySteps() : zeroPageSteps());
+  await load(anvil, steps(), { seconds: profile.warmupS }, LOGIN_CONNECTIONS);
+  const anvilRuns: MeasureWithLatencies[] = [];
+  const rates: ArgonRate[] = [];
+  for (let round = 0; round < profile.rounds; round += 1) {
+    const order = round % 2 === 0 ? ['argon2', 'anvil'] : ['anvil', 'argon2'];
+    for (const which of order) {
+      if (which === 'argon2') {
+        const r = runArgon2Baseline(profile.loginDurationS);
+        rates.push(r);
+        log(`    round ${round + 1} argon2 ${fmt(r.rate, 1)} verifies/s (best: ${r.concurrency} at a time)`);
+      } else {
+        const m = await load(anvil, steps(), { seconds: profile.loginDurationS }, LOGIN_CONNECTIONS);
+        anvilRuns.push(m);
+        log(
+          `    round ${round + 1} anvil  ${fmt(m.rps, 1)} logins/s p50 ${fmt(m.p50, 1)} p99 ${fmt(m.p99, 1)} ms${m.failures ? `, ${m.failures} FAILED` : ''}`,
+        );
+      }
+    }
+  }
+  return {
+    store: fixture.store,
+    scenario,
+    baseline: 'argon2id verify',
+    rounds: anvilRuns.map((a, i) => ({ anvil: stripLatencies(a), baseline: rates[i] as ArgonRate })),
+    summary: summarize(anvilRuns, rates),
+  };
+}
