@@ -23,6 +23,7 @@ import { IdentityService } from '../../src/domain/identity/identity-service.js';
 import type { Realm } from '../../src/domain/realms/realm.js';
 import { MemoryIdentityStore, MemoryLockoutStore } from '../../src/stores/memory/index.js';
 import { FakeHasher, realms } from './fixtures.js';
+import { asPage, fill, out, validateOnly } from './journey-helpers.js';
 
 /**
  * The Platform nodes (Platform Username, Platform Password, Accept Terms and Conditions) and the
@@ -34,45 +35,6 @@ import { FakeHasher, realms } from './fixtures.js';
 const PASSWORD = 'Ch4ng31t!';
 const MIN_LENGTH_3 = '{ "params": { "minLength": 3 }, "policyRequirement": "MIN_LENGTH" }';
 const REQUIRED = '{ "policyRequirement": "REQUIRED" }';
-
-type Page = Extract<JourneyResult, { kind: 'page' }>;
-
-function asPage(result: JourneyResult): Page {
-  if (result.kind !== 'page') throw new Error(`expected a page, got ${JSON.stringify(result)}`);
-  return result;
-}
-
-/** An answer that also sets the callback's `validateOnly` input (named as the HTTP layer names it). */
-class ValidateOnly {
-  readonly value: unknown;
-  readonly flag: unknown;
-  constructor(value: unknown, flag: unknown) {
-    this.value = value;
-    this.flag = flag;
-  }
-}
-const validateOnly = (value: unknown, flag: unknown = true) => new ValidateOnly(value, flag);
-
-/** The callbacks with callback i answered by values[i] (undefined keeps the defaults). */
-function fill(callbacks: readonly Callback[], values: readonly unknown[]): Callback[] {
-  return callbacks.map((c, i) => {
-    const answer = values[i];
-    if (!c.input || answer === undefined) return c;
-    const value = answer instanceof ValidateOnly ? answer.value : answer;
-    return {
-      ...c,
-      input: c.input.map((field, j) => {
-        if (j === 0) return { ...field, value };
-        if (answer instanceof ValidateOnly && field.name === 'validateOnly')
-          return { name: `IDToken${i + 1}validateOnly`, value: answer.flag };
-        return field;
-      }),
-    };
-  });
-}
-
-const out = (callback: Callback | undefined, name: string) =>
-  callback?.output.find((o) => o.name === name)?.value;
 
 const validatedUsername = { type: 'PlatformUsername', validateInput: true };
 const validatedPassword = { type: 'PlatformPassword', validateInput: true };

@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import type { Callback } from '../../src/domain/authn/callbacks.js';
 import {
   checkSubmission,
   isZeroPageCandidate,
@@ -23,32 +22,9 @@ import { IdentityService } from '../../src/domain/identity/identity-service.js';
 import type { Realm } from '../../src/domain/realms/realm.js';
 import { MemoryIdentityStore, MemoryLockoutStore } from '../../src/stores/memory/index.js';
 import { FakeHasher, realms } from './fixtures.js';
+import { asPage, fill, out } from './journey-helpers.js';
 
 const PASSWORD = 'Ch4ng31t!';
-
-type Page = Extract<JourneyResult, { kind: 'page' }>;
-
-function asPage(result: JourneyResult): Page {
-  if (result.kind !== 'page') throw new Error(`expected a page, got ${JSON.stringify(result)}`);
-  return result;
-}
-
-/** The callbacks with the first input of callback i set to values[i] (undefined keeps the default). */
-function fill(callbacks: readonly Callback[], values: readonly unknown[]): Callback[] {
-  return callbacks.map((c, i) => ({
-    ...c,
-    ...(c.input
-      ? {
-          input: c.input.map((field, j) =>
-            j === 0 && values[i] !== undefined ? { ...field, value: values[i] } : field,
-          ),
-        }
-      : {}),
-  }));
-}
-
-const out = (callback: Callback | undefined, name: string) =>
-  callback?.output.find((o) => o.name === name)?.value;
 
 async function rejection(promise: Promise<unknown>): Promise<AnvilError> {
   try {
