@@ -31,35 +31,29 @@ export function allChecks(f: Findings): TargetCheck[] {
 
 /** The tables of the scenarios that have their own shape, each under a one-line caption. */
 function sections(f: Findings): string[] {
-  const out: string[] = [];
+  const parts: [caption: string, table: string][] = [];
   if (f.isolation && f.isolation.length > 0) {
-    out.push(
+    parts.push([
       '`isolation` — validate at a fixed rate (open loop), alone and while zero-page logins run on 16 connections:',
-      '',
       isolationMarkdown(f.isolation),
-    );
+    ]);
   }
   if (f.growth) {
-    if (out.length > 0) out.push('');
-    out.push(
+    parts.push([
       '`growth` — SQLite, validate and refresh as the stored sessions grow:',
-      '',
       growthMarkdown(f.growth),
-    );
+    ]);
   }
   if (f.restart) {
-    if (out.length > 0) out.push('');
-    out.push(
+    parts.push([
       `\`restart\` — from spawning the server to its first right answer (polled every ${f.restart.pollMs} ms), SQLite:`,
-      '',
       restartMarkdown(f.restart),
-    );
+    ]);
   }
   if (f.memory) {
-    if (out.length > 0) out.push('');
-    out.push('`memory` — resident memory of the Anvil process, SQLite:', '', memoryMarkdown(f.memory));
+    parts.push(['`memory` — resident memory of the Anvil process, SQLite:', memoryMarkdown(f.memory)]);
   }
-  return out;
+  return parts.flatMap(([caption, table], i) => [...(i > 0 ? [''] : []), caption, '', table]);
 }
 
 export function markdown(f: Findings, checks: TargetCheck[]): string {
