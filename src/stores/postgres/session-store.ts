@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { sha256 } from '../../core/tokens.js';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
@@ -165,7 +165,7 @@ function toParams(s: StoredSession): unknown[] {
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
   if (name === undefined) {
-    name = `anvil_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    name = `anvil_${sha256(text).toString('hex').slice(0, 24)}`;
     statementNames.set(text, name);
   }
   return { name, text, values };

@@ -14,7 +14,7 @@ import type { SqliteDatabase } from './database.js';
 export class Checkpointer {
   readonly #worker: Worker;
   readonly #db: SqliteDatabase;
-  #pending = new Map<number, () => void>();
+  readonly #pending = new Map<number, () => void>();
   #next = 0;
   #closed = false;
 
