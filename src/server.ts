@@ -60,7 +60,15 @@ export async function startServer(
     });
   }
   warnAboutUnsafeSettings(config, logger);
-  const address = await app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // A port in use, say: release the store (its checkpoint worker would keep the process alive).
+    await app.close();
+    await stores.close();
+    throw error;
+  }
   logger.info(
     { address, store: stores.description, realms: services.realms.all().map((r) => r.path) },
     'Anvil is serving',

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,26 @@ describe('the anvil command', () => {
     const run = await anvil(['serve', '--port', 'eighty'], { ANVIL_DATA_DIR: tempDir() });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/port/);
+  });
+
+  it('exits (not hangs) when its port is taken, after opening the store', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const run = await anvil(['serve', '--port', String(port)], {
+        ANVIL_DATA_DIR: tempDir(),
+        ANVIL_ADMIN_PASSWORD: 'password',
+        ANVIL_AUTHN_ARGON2_MEMORY_KIB: '1024',
+      });
+      expect(run.stderr).toMatch(/could not start: .*EADDRINUSE/);
+      expect(run.code).toBe(1);
+      // The spawn helper kills at 15 s; a clean exit comes well before.
+      expect(Date.now() - started).toBeLessThan(12_000);
+    } finally {
+      taken.close();
+    }
   });
 
   it('serves, prints a generated admin password once, answers requests, and shuts down cleanly on SIGTERM', async () => {
