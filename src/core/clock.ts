@@ -69,7 +69,30 @@ export class OffsetClock implements AdjustableClock {
 
 /** `yyyy-MM-ddTHH:mm:ssZ`: AM's session timestamp format (no milliseconds). */
 export function isoSeconds(ms: number): string {
-  return `${new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().slice(0, 19)}Z`;
+  // getSessionInfo formats three of these per request: the date part is kept per day, the time
+  // of day is put together from a table, and no Date object is made.
+  const seconds = Math.floor(ms / 1000);
+  const day = Math.floor(seconds / 86_400);
+  const prefix = dayPrefix(day);
+  if (prefix === undefined) return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
+  const inDay = seconds - day * 86_400;
+  const minutes = Math.floor(inDay / 60);
+  return `${prefix}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[inDay % 60]}Z`;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const dayPrefixes = new Map<number, string>();
+
+/** `yyyy-MM-ddT` of a day since the epoch; `undefined` outside years 0000–9999 (or invalid). */
+function dayPrefix(day: number): string | undefined {
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (!Number.isFinite(day) || day < -719_528 || day > 2_932_896) return undefined;
+    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    if (dayPrefixes.size >= 64) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  return prefix;
 }
 
 /** `yyyy-MM-ddTHH:mm:ss.SSSZ`: the format of `latestAccessTime` in session query results. */

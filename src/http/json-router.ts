@@ -4,7 +4,7 @@ import type { JsonRequest, Query, Services } from './context.js';
 import { readCookie } from './cookies.js';
 import { parseAcceptApiVersion } from './crest/api-version.js';
 import { single } from './crest/request.js';
-import { routeRealm } from './realm-routing.js';
+import { type Routed, routeRealm } from './realm-routing.js';
 import { handleAnvil } from './routes/anvil-clock.js';
 import { handleAuthenticate } from './routes/authenticate.js';
 import { handleServerInfo } from './routes/serverinfo.js';
@@ -33,6 +33,7 @@ export function createJsonHandler(services: Services) {
   const cookieName = config.cookie.name;
   const headerName = cookieName.toLowerCase();
   const prefixLength = `${config.deploymentPath}/json`.length;
+  const routes = new RouteMemo(services);
 
   return async function handleJson(request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Query;
@@ -59,10 +60,10 @@ export function createJsonHandler(services: Services) {
 
     const url = request.url;
     const queryStart = url.indexOf('?');
-    const segments = splitPath(
+    const { realm, rest } = routes.find(
       queryStart < 0 ? url.slice(prefixLength) : url.slice(prefixLength, queryStart),
+      headers.host,
     );
-    const { realm, rest } = routeRealm(services.realms, segments, headers.host);
     const endpoint = rest[0]?.toLowerCase() ?? '';
     const handler = endpoints[endpoint];
     if (!handler) return fail('ResourceNotFound', `Resource '${rest.join('/')}' not found`);
@@ -83,6 +84,47 @@ export function createJsonHandler(services: Services) {
     });
   };
 }
+
+/**
+ * The realm and endpoint path of a `/json/…` path and Host, remembered: realms are fixed at
+ * boot, and clients send the same few paths again and again (the token travels in a header).
+ * Only successful routes that end at the endpoint are kept, at most `MEMO_ENTRIES` (then it
+ * starts over); their `rest` arrays are frozen.
+ */
+class RouteMemo {
+  /** Host (`''` for none) → path → route. */
+  readonly #byHost = new Map<string, Map<string, Routed>>();
+  #size = 0;
+  readonly #services: Services;
+
+  constructor(services: Services) {
+    this.#services = services;
+  }
+
+  find(path: string, host: string | undefined): Routed {
+    const routes = this.#byHost.get(host ?? '');
+    const known = routes?.get(path);
+    if (known !== undefined) return known;
+    const found = routeRealm(this.#services.realms, splitPath(path), host);
+    // Paths that go on past the endpoint (a user id, a 1.x session token) are not kept.
+    if (found.rest.length !== 1) return found;
+    const routed: Routed = { realm: found.realm, rest: Object.freeze(found.rest) as string[] };
+    if (this.#size >= MEMO_ENTRIES) {
+      this.#byHost.clear();
+      this.#size = 0;
+    }
+    let forHost = this.#byHost.get(host ?? '');
+    if (forHost === undefined) {
+      forHost = new Map();
+      this.#byHost.set(host ?? '', forHost);
+    }
+    forHost.set(path, routed);
+    this.#size += 1;
+    return routed;
+  }
+}
+
+const MEMO_ENTRIES = 1000;
 
 function splitPath(path: string): string[] {
   const out: string[] = [];

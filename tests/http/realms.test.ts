@@ -79,6 +79,25 @@ describe('realm routing', () => {
     expect(root.statusCode).toBe(401);
   });
 
+  it('a DNS alias picks the realm by Host: the same path answers per Host, in any order', async () => {
+    await t.close();
+    t = await buildTestApp({
+      config: { realms: [{ path: '/alpha', aliases: ['alpha.example.com'] }] },
+    });
+    const at = (host: string) =>
+      post(t.app, { url: '/am/json/authenticate', headers: { ...ZERO_PAGE, host } });
+    for (const host of ['alpha.example.com:8080', 'localhost:8080', 'alpha.example.com', 'localhost']) {
+      const response = await at(host);
+      if (host.startsWith('alpha')) {
+        expect(response.statusCode, `${host}: ${response.body}`).toBe(200);
+        expect(json(response).realm).toBe('/alpha');
+      } else {
+        // demo lives in /alpha only: the root realm does not know it.
+        expect(response.statusCode, host).toBe(401);
+      }
+    }
+  });
+
   it('33: /json/realms/root/realms/alpha/authenticate answers realm /alpha; the authId realm claim is the DN', async () => {
     const success = await post(t.app, {
       url: '/am/json/realms/root/realms/alpha/authenticate',

@@ -22,6 +22,42 @@ describe('isoSeconds', () => {
   });
 });
 
+describe('isoSeconds against Date#toISOString', () => {
+  const viaDate = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+  it('agrees on every second of a day and around day, year and leap-day boundaries', () => {
+    const day = Date.UTC(2028, 1, 29);
+    for (let ms = day - 5_000; ms < day + 86_405_000; ms += 997) expect(isoSeconds(ms)).toBe(viaDate(ms));
+    for (const at of [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1), Date.UTC(2100, 2, 1)]) {
+      for (const delta of [-1001, -1000, -999, -1, 0, 1, 999, 1000]) {
+        expect(isoSeconds(at + delta)).toBe(viaDate(at + delta));
+      }
+    }
+  });
+
+  it('agrees on values spread over years 0000 to 9999, and past them (extended years)', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const first = -62_167_219_200_000; // 0000-01-01T00:00:00Z (Date.UTC would read year 0 as 1900)
+    const span = Date.UTC(9999, 11, 31, 23, 59, 59) - first;
+    for (let i = 0; i < 5_000; i++) {
+      const ms = Math.floor(first + next() * span);
+      expect(isoSeconds(ms)).toBe(viaDate(ms));
+    }
+    const far = Date.UTC(10_000, 0, 1, 0, 0, 1);
+    expect(isoSeconds(far)).toBe(viaDate(far));
+    expect(isoSeconds(Date.UTC(-1, 11, 31, 23, 59, 59))).toBe(viaDate(Date.UTC(-1, 11, 31, 23, 59, 59)));
+  });
+
+  it('still refuses what Date refuses', () => {
+    expect(() => isoSeconds(Number.NaN)).toThrow(RangeError);
+    expect(() => isoSeconds(8.64e15 + 1000)).toThrow(RangeError);
+  });
+});
+
 describe('isoMillis', () => {
   it('keeps the milliseconds', () => {
     expect(isoMillis(AT + 7)).toBe('2026-01-01T09:00:00.007Z');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   mintSessionHandle,
@@ -57,6 +58,20 @@ describe('mintSessionToken', () => {
       // 300 draws from 64 symbols: a random position shows far more than 20 distinct characters.
       expect(seen.size, `secret position ${position}`).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('sha256', () => {
+  it('is the SHA-256 digest of the UTF-8 bytes, as node:crypto computes it', () => {
+    for (const value of ['', 'abc', 'x'.repeat(1000), 'grüße ✓ 𝄞', Buffer.from([0, 255, 128, 10])]) {
+      const expected = createHash('sha256').update(value).digest();
+      const actual = sha256(value);
+      expect(Buffer.isBuffer(actual)).toBe(true);
+      expect(actual.equals(expected)).toBe(true);
+    }
+    expect(sha256('abc').toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });
 

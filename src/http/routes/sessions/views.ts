@@ -35,15 +35,29 @@ export function refreshView(session: Session, now: number) {
 
 /** `getSessionInfo`: `sessionHandle` before 4.0, `properties` from 4.0 on. */
 export function infoView(session: Session, version: Version, queryProperties: readonly string[]) {
-  const latest = isoSeconds(session.latestAccessTime);
-  const head = { username: session.username, universalId: session.universalId, realm: session.realm };
-  const times = {
-    latestAccessTime: latest,
-    maxIdleExpirationTime: isoSeconds(maxIdleExpirationTime(session)),
-    maxSessionExpirationTime: isoSeconds(maxSessionExpirationTime(session)),
+  const latestAccessTime = isoSeconds(session.latestAccessTime);
+  const maxIdle = isoSeconds(maxIdleExpirationTime(session));
+  const maxSession = isoSeconds(maxSessionExpirationTime(session));
+  if (!atLeast(version, 4)) {
+    return {
+      username: session.username,
+      universalId: session.universalId,
+      realm: session.realm,
+      sessionHandle: session.sessionHandle,
+      latestAccessTime,
+      maxIdleExpirationTime: maxIdle,
+      maxSessionExpirationTime: maxSession,
+    };
+  }
+  return {
+    username: session.username,
+    universalId: session.universalId,
+    realm: session.realm,
+    latestAccessTime,
+    maxIdleExpirationTime: maxIdle,
+    maxSessionExpirationTime: maxSession,
+    properties: pick(session.properties, queryProperties),
   };
-  if (!atLeast(version, 4)) return { ...head, sessionHandle: session.sessionHandle, ...times };
-  return { ...head, ...times, properties: pick(session.properties, queryProperties) };
 }
 
 /** The named properties, `""` for the ones not set. */
