@@ -50,6 +50,7 @@ import {
 import { setQuietBudget, waitForQuiet } from './lib/cpu.js';
 import { profileTop } from './lib/cpuprofile.js';
 import { openFixtures, prepareStore } from './lib/fixture.js';
+import { floorScenario } from './lib/floor.js';
 import { growthScenario } from './lib/growth.js';
 import { type IsolationResult, isolationRate, isolationScenario } from './lib/isolation.js';
 import { git, machine, newestMtime } from './lib/machine.js';
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'anvil-bench-'));
   const scenarios = STORE_SCENARIOS.filter((s) => only.includes(s));
   const sqliteScenarios = SQLITE_SCENARIOS.filter((s) => only.includes(s));
+  const floorWanted = only.includes('floor');
   const found: Findings & { results: ScenarioResult[]; isolation: IsolationResult[] } = {
     results: [],
     isolation: [],
@@ -114,6 +116,10 @@ async function main(): Promise<number> {
   }
   try {
     bare = await startBare(workDir);
+    if (floorWanted) {
+      log('\nfloor: Fastify set up as Anvil, answering a fixed body, against bare node:http');
+      found.floor = await floorScenario(bare, workDir);
+    }
     for (const store of storesWanted) {
       const ownScenarios = store === 'sqlite' ? sqliteScenarios : [];
       if (scenarios.length === 0 && ownScenarios.length === 0) continue;
@@ -235,6 +241,7 @@ async function main(): Promise<number> {
     growth: found.growth,
     restart: found.restart,
     memory: found.memory,
+    floor: found.floor,
     targets: checks,
     profiles,
     table,

@@ -31,7 +31,9 @@ export const STORE_SCENARIOS = [
 ] as const;
 /** Scenarios with data of their own, on SQLite only (run when `sqlite` is among the stores). */
 export const SQLITE_SCENARIOS = ['growth', 'restart', 'memory'] as const;
-export const SCENARIOS = [...STORE_SCENARIOS, ...SQLITE_SCENARIOS] as const;
+/** Scenarios with no store: run once, before the stores. */
+export const STORELESS_SCENARIOS = ['floor'] as const;
+export const SCENARIOS = [...STORE_SCENARIOS, ...SQLITE_SCENARIOS, ...STORELESS_SCENARIOS] as const;
 export type StoreScenarioId = (typeof STORE_SCENARIOS)[number];
 export type SqliteScenarioId = (typeof SQLITE_SCENARIOS)[number];
 export type ScenarioId = (typeof SCENARIOS)[number];

@@ -146,7 +146,7 @@ export async function pacedLatencies(
     durationMs: seconds * 1000,
     connections: PACED_CONNECTIONS,
     request: () => Buffer.from(`${head}iplanetdirectorypro: ${next()}\r\n\r\n`, 'latin1'),
-    ok: (status, body) => status === 200 && (target.name === 'bare' || accept(body)),
+    ok: (status, body) => status === 200 && (target.name !== 'anvil' || accept(body)),
   });
   const summary: PacedSummary = {
     offeredRate: rate,

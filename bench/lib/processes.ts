@@ -22,7 +22,7 @@ export function freePort(): Promise<number> {
 }
 
 export interface Target {
-  name: 'anvil' | 'bare';
+  name: 'anvil' | 'bare' | 'fastify';
   port: number;
   pid: number;
   /** Command names of the store's processes whose CPU is counted with the server's. */
@@ -85,18 +85,23 @@ async function waitReady(child: ChildProcess, port: number, path: string, logFil
   throw new Error(`server did not become ready on port ${port}:\n${tail(logFile)}`);
 }
 
-export async function startBare(workDir: string): Promise<Target> {
+export function startBare(workDir: string): Promise<Target> {
+  return startFixedBody(workDir, 'bare-server.mjs', 'bare');
+}
+
+/** The framework floor of the `floor` scenario (bench/fastify-floor.mjs). */
+export function startFastifyFloor(workDir: string): Promise<Target> {
+  return startFixedBody(workDir, 'fastify-floor.mjs', 'fastify');
+}
+
+/** A server of bench/ that answers one fixed body to any request. */
+async function startFixedBody(workDir: string, script: string, name: Target['name']): Promise<Target> {
   const port = await freePort();
-  const logFile = join(workDir, 'bare.log');
-  const child = spawnChild(
-    process.execPath,
-    [join(BENCH, 'bare-server.mjs'), String(port)],
-    cleanEnv(),
-    logFile,
-  );
+  const logFile = join(workDir, `${name}.log`);
+  const child = spawnChild(process.execPath, [join(BENCH, script), String(port)], cleanEnv(), logFile);
   await waitReady(child, port, '/', logFile);
   return {
-    name: 'bare',
+    name,
     port,
     pid: child.pid ?? 0,
     storeComms: [],

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RESULTS, ROOT } from './constants.js';
 import { profileTop } from './cpuprofile.js';
+import { type FloorResult, floorMarkdown } from './floor.js';
 import { type GrowthResult, growthChecks, growthMarkdown } from './growth.js';
 import { type IsolationResult, isolationChecks, isolationMarkdown } from './isolation.js';
 import { type MemoryResult, memoryMarkdown } from './memory.js';
@@ -19,6 +20,7 @@ export interface Findings {
   growth?: GrowthResult | undefined;
   restart?: RestartResult | undefined;
   memory?: MemoryResult | undefined;
+  floor?: FloorResult | undefined;
 }
 
 export function allChecks(f: Findings): TargetCheck[] {
@@ -32,6 +34,12 @@ export function allChecks(f: Findings): TargetCheck[] {
 /** The tables of the scenarios that have their own shape, each under a one-line caption. */
 function sections(f: Findings): string[] {
   const parts: [caption: string, table: string][] = [];
+  if (f.floor) {
+    parts.push([
+      '`floor` — Fastify 5 set up as Anvil, answering a fixed body, against bare node:http (validate requests):',
+      floorMarkdown(f.floor),
+    ]);
+  }
   if (f.isolation && f.isolation.length > 0) {
     parts.push([
       '`isolation` — validate at a fixed rate (open loop), alone and while zero-page logins run on 16 connections:',

@@ -42,7 +42,7 @@ export function sessionSteps(action: string, next: () => string, target: Target)
           return request;
         },
       },
-      check: (status, body) => status === 200 && (target.name === 'bare' || accept(body)),
+      check: (status, body) => status === 200 && (target.name !== 'anvil' || accept(body)),
       completes: true,
     },
   ];
