@@ -188,6 +188,31 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
         await store.delete(a.id);
         expect(await store.get(b.id)).toEqual(b);
       });
+
+      it('answers each of many deletes asked at once as if they ran one after the other', async () => {
+        const sessions = [storedSession(), storedSession(), storedSession()];
+        const kept = storedSession();
+        for (const s of [...sessions, kept]) await store.insert(s);
+        const [a, b, c] = sessions.map((s) => s.id) as [string, string, string];
+        const unknown = randomBytes(12).toString('base64url');
+        const answers = await Promise.all([a, b, a, unknown, c].map((id) => store.delete(id)));
+        expect(answers).toEqual([true, true, false, false, true]);
+        for (const id of [a, b, c]) expect(await store.get(id)).toBeUndefined();
+        expect(await store.get(kept.id)).toEqual(kept);
+      });
+
+      it('is not undone by a read made while it is under way', async () => {
+        const session = storedSession();
+        await store.insert(session);
+        const deleting = store.delete(session.id);
+        // Whatever this read answers, it must not bring the session back for later readers.
+        await store.get(session.id);
+        expect(await deleting).toBe(true);
+        expect(await store.get(session.id)).toBeUndefined();
+        expect(await store.touch(session.id, session.latestAccessTime + 1, session.expiresAt + 1)).toBe(
+          false,
+        );
+      });
     });
 
     describe('deleteExpired', () => {
