@@ -102,25 +102,25 @@ class RouteMemo {
   }
 
   find(path: string, host: string | undefined): Routed {
-    const routes = this.#byHost.get(host ?? '');
-    const known = routes?.get(path);
+    const hostKey = host ?? '';
+    const known = this.#byHost.get(hostKey)?.get(path);
     if (known !== undefined) return known;
     const found = routeRealm(this.#services.realms, splitPath(path), host);
     // Paths that go on past the endpoint (a user id, a 1.x session token) are not kept.
     if (found.rest.length !== 1) return found;
-    const routed: Routed = { realm: found.realm, rest: Object.freeze(found.rest) as string[] };
+    Object.freeze(found.rest);
     if (this.#size >= MEMO_ENTRIES) {
       this.#byHost.clear();
       this.#size = 0;
     }
-    let forHost = this.#byHost.get(host ?? '');
+    let forHost = this.#byHost.get(hostKey);
     if (forHost === undefined) {
       forHost = new Map();
-      this.#byHost.set(host ?? '', forHost);
+      this.#byHost.set(hostKey, forHost);
     }
-    forHost.set(path, routed);
+    forHost.set(path, found);
     this.#size += 1;
-    return routed;
+    return found;
   }
 }
 

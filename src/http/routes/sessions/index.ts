@@ -48,7 +48,7 @@ export async function handleSessions(services: Services, request: JsonRequest) {
     return resolved;
   };
 
-  // validate and logout are open to anyone: no promise to wait for on the hot path.
+  // validate (anyone) and logout (any caller) need no more checks: no promise to wait for.
   if (spec?.permission !== 'anyone' && spec?.permission !== 'caller') {
     await authorize(spec, caller, admin, administers, target);
   }
