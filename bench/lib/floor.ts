@@ -6,10 +6,10 @@
  */
 import { profile } from './args.js';
 import { SESSION_CONNECTIONS } from './constants.js';
-import { describe, load, type Measure, type MeasureWithLatencies, stripLatencies } from './load.js';
+import { load, type Measure, type MeasureWithLatencies, stripLatencies } from './load.js';
 import { startFastifyFloor, type Target } from './processes.js';
 import { summarize } from './results.js';
-import { warmBare } from './scenarios.js';
+import { alternateRounds, warmBare } from './scenarios.js';
 import { sessionSteps } from './steps.js';
 import { fmt, log } from './util.js';
 
@@ -30,16 +30,9 @@ export async function floorScenario(bare: Target, workDir: string): Promise<Floo
       );
     await warmBare(bare);
     await run(fastify, profile.warmupS);
-    const fastifyRuns: MeasureWithLatencies[] = [];
-    const bareRuns: MeasureWithLatencies[] = [];
-    for (let round = 0; round < profile.rounds; round += 1) {
-      const order = round % 2 === 0 ? [bare, fastify] : [fastify, bare];
-      for (const target of order) {
-        const m = await run(target, profile.durationS);
-        (target === bare ? bareRuns : fastifyRuns).push(m);
-        log(`    round ${round + 1} ${target.name.padEnd(7)} ${describe(m)}`);
-      }
-    }
+    const { bareRuns, otherRuns: fastifyRuns } = await alternateRounds(bare, fastify, (target) =>
+      run(target, profile.durationS),
+    );
     const summary = summarize(fastifyRuns, bareRuns);
     log(`  → Fastify floor ${fmt(summary.rps)}/s, ratio ${summary.ratio.toFixed(2)} to bare node:http`);
     return {

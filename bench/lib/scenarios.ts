@@ -27,6 +27,28 @@ export async function warmBare(bare: Target): Promise<void> {
 }
 
 /**
+ * `profile.rounds` measurements of bare and of another server, alternating which goes first so
+ * that a drift of the machine's speed hits both sides alike.
+ */
+export async function alternateRounds(
+  bare: Target,
+  other: Target,
+  measure: (target: Target) => Promise<MeasureWithLatencies>,
+): Promise<{ bareRuns: MeasureWithLatencies[]; otherRuns: MeasureWithLatencies[] }> {
+  const bareRuns: MeasureWithLatencies[] = [];
+  const otherRuns: MeasureWithLatencies[] = [];
+  for (let round = 0; round < profile.rounds; round += 1) {
+    const order = round % 2 === 0 ? [bare, other] : [other, bare];
+    for (const target of order) {
+      const m = await measure(target);
+      (target === bare ? bareRuns : otherRuns).push(m);
+      log(`    round ${round + 1} ${target.name.padEnd(7)} ${describe(m)}`);
+    }
+  }
+  return { bareRuns, otherRuns };
+}
+
+/**
  * One session action on Anvil and on bare, `profile.rounds` rounds each after a warm-up; for
  * `validate` (unless `halfRate` is false), also the latency at half of Anvil's maximum, open loop.
  */
@@ -37,21 +59,13 @@ export async function sessionScenario(
   anvil: Target,
   options: { halfRate?: boolean } = {},
 ): Promise<ScenarioResult> {
-  const anvilRuns: MeasureWithLatencies[] = [];
-  const bareRuns: MeasureWithLatencies[] = [];
   const run = (target: Target, seconds: number) =>
     load(target, sessionSteps(scenario, tokenCycle(fixture.live), target), { seconds }, SESSION_CONNECTIONS);
   await warmBare(bare);
   await run(anvil, profile.warmupS);
-  for (let round = 0; round < profile.rounds; round += 1) {
-    // Alternate which goes first, so a drift of the machine's speed hits both sides alike.
-    const order = round % 2 === 0 ? [bare, anvil] : [anvil, bare];
-    for (const target of order) {
-      const m = await run(target, profile.durationS);
-      (target === bare ? bareRuns : anvilRuns).push(m);
-      log(`    round ${round + 1} ${target.name.padEnd(5)} ${describe(m)}`);
-    }
-  }
+  const { bareRuns, otherRuns: anvilRuns } = await alternateRounds(bare, anvil, (target) =>
+    run(target, profile.durationS),
+  );
   const result: ScenarioResult = {
     store: fixture.store,
     scenario,
@@ -98,16 +112,9 @@ export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Targ
   };
   await warmBare(bare);
   await run(anvil, warmup);
-  const anvilRuns: MeasureWithLatencies[] = [];
-  const bareRuns: MeasureWithLatencies[] = [];
-  for (let round = 0; round < profile.rounds; round += 1) {
-    const order = round % 2 === 0 ? [bare, anvil] : [anvil, bare];
-    for (const target of order) {
-      const m = await run(target, amount);
-      (target === bare ? bareRuns : anvilRuns).push(m);
-      log(`    round ${round + 1} ${target.name.padEnd(5)} ${describe(m)}`);
-    }
-  }
+  const { bareRuns, otherRuns: anvilRuns } = await alternateRounds(bare, anvil, (target) =>
+    run(target, amount),
+  );
   return {
     store: fixture.store,
     scenario: 'logout',
