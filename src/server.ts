@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { Argon2WorkerHasher } from './adapters/argon2-workers.js';
 import { BoundedHasher } from './adapters/bounded-hasher.js';
 import { type App, buildApp } from './app.js';
 import type { Config } from './config/schema.js';
@@ -32,15 +32,21 @@ export async function startServer(
   const timeTravel = timeTravelClock(config, logger, options.clock ?? systemClock);
   const clock = timeTravel ?? options.clock ?? systemClock;
   const stores = await openStores(config, (error) => logger.warn({ err: error }, 'store connection error'));
-  const hasher = new BoundedHasher(
-    new Argon2Hasher({ memoryKiB: config.authn.argon2MemoryKib, iterations: config.authn.argon2Iterations }),
-    { queueLimit: config.authn.hashQueueLimit },
-  );
+  const threads = new Argon2WorkerHasher({
+    memoryKiB: config.authn.argon2MemoryKib,
+    iterations: config.authn.argon2Iterations,
+  });
+  // As many hashes at once as there are hashing threads; the rest queue, up to the limit.
+  const hasher = new BoundedHasher(threads, {
+    concurrency: threads.threads,
+    queueLimit: config.authn.hashQueueLimit,
+  });
   let built: App;
   try {
     built = await buildApp({ config, clock, stores, hasher, logger, timeTravel });
     await seedAdmin(built, config, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
   } catch (error) {
+    await threads.close();
     await stores.close();
     throw error;
   }
@@ -66,6 +72,7 @@ export async function startServer(
   } catch (error) {
     // A port in use, say: release the store (its checkpoint worker would keep the process alive).
     await app.close();
+    await threads.close();
     await stores.close();
     throw error;
   }
@@ -84,6 +91,7 @@ export async function startServer(
     closing ??= (async () => {
       clearInterval(sweeper);
       await app.close();
+      await threads.close();
       await stores.close();
     })();
     return closing;

@@ -1,0 +1,167 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { PasswordHasher } from '../domain/identity/store.js';
+import { Argon2Hasher } from './argon2-hasher.js';
+
+/** How much lower than the event loop the hashing threads run (Linux `nice`, added, at most 19). */
+export const HASH_NICE = 10;
+
+interface Job {
+  op: 'hash' | 'verify';
+  password: string;
+  phc: string;
+  resolve(value: string | boolean): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+}
+
+/**
+ * argon2id on threads of its own that run at a lower scheduling priority than everything else
+ * on the machine. A login burst keeps every core hashing; at normal priority the hashes then take
+ * CPU turns from the event loop, from Redis and from PostgreSQL, and a validate waits behind them
+ * for milliseconds. At `nice` +10 (Linux: a per-thread setting) a waking event loop or store
+ * process runs at once, and the hashes get every cycle nobody else wants.
+ *
+ * One job per thread at a time, the rest wait in order. A thread that dies (it should not) fails
+ * over: its job is hashed again on libuv's pool, and a new thread takes its place for later jobs.
+ */
+export class Argon2WorkerHasher implements PasswordHasher {
+  readonly #options: { algorithm: 2; memoryCost: number; timeCost: number; parallelism: number };
+  readonly #fallback: Argon2Hasher;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #closed = false;
+
+  readonly #binding: string;
+
+  /**
+   * `threads`: one per core by default. `binding`: the module the threads hash with
+   * (`@node-rs/argon2`; tests give one that fails on purpose).
+   */
+  constructor(options: { memoryKiB: number; iterations: number; threads?: number; binding?: string }) {
+    this.#binding = options.binding ?? require.resolve('@node-rs/argon2');
+    this.#options = {
+      algorithm: 2,
+      memoryCost: options.memoryKiB,
+      timeCost: options.iterations,
+      parallelism: 1,
+    };
+    this.#fallback = new Argon2Hasher(options);
+    const threads = Math.max(1, options.threads ?? availableParallelism());
+    for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn());
+  }
+
+  /** How many hashing threads there are (as many hashes run at once). */
+  get threads(): number {
+    return this.#slots.length;
+  }
+
+  hash(password: string): Promise<string> {
+    return this.#submit('hash', password, '') as Promise<string>;
+  }
+
+  verify(phc: string, password: string): Promise<boolean> {
+    return this.#submit('verify', password, phc) as Promise<boolean>;
+  }
+
+  /** Stops the threads; jobs still queued or running are finished on libuv's pool. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const orphans = [...this.#slots.flatMap((slot) => (slot.job ? [slot.job] : [])), ...this.#queue];
+    this.#queue.length = 0;
+    for (const slot of this.#slots) slot.job = undefined;
+    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    for (const job of orphans) this.#runInProcess(job);
+  }
+
+  #submit(op: Job['op'], password: string, phc: string): Promise<string | boolean> {
+    return new Promise((resolve, reject) => {
+      const job: Job = { op, password, phc, resolve, reject };
+      if (this.#closed) return this.#runInProcess(job);
+      const idle = this.#slots.find((slot) => slot.job === undefined);
+      if (idle) this.#start(idle, job);
+      else this.#queue.push(job);
+    });
+  }
+
+  #start(slot: Slot, job: Job): void {
+    slot.job = job;
+    // A thread with work keeps the process alive until it answers (a CLI hashing, say).
+    slot.worker.ref();
+    slot.worker.postMessage({ op: job.op, password: job.password, phc: job.phc, options: this.#options });
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { argon2: this.#binding, nice: HASH_NICE },
+    });
+    // Idle hashing threads never keep the process alive.
+    worker.unref();
+    const slot: Slot = { worker, job: undefined };
+    worker.on('message', (answer: { value?: string | boolean; error?: string }) => {
+      const job = slot.job;
+      slot.job = undefined;
+      worker.unref();
+      if (job) {
+        // A malformed stored hash never authenticates; a failed hash is an error.
+        if (answer.error === undefined) job.resolve(answer.value as string | boolean);
+        else if (job.op === 'verify') job.resolve(false);
+        else job.reject(new Error(`argon2 hash failed: ${answer.error}`));
+      }
+      const next = this.#queue.shift();
+      if (next) this.#start(slot, next);
+    });
+    const replace = () => {
+      if (this.#closed) return;
+      const index = this.#slots.indexOf(slot);
+      if (index < 0) return;
+      const job = slot.job;
+      slot.job = undefined;
+      const fresh = this.#spawn();
+      this.#slots[index] = fresh;
+      if (job) this.#runInProcess(job);
+      const next = this.#queue.shift();
+      if (next) this.#start(fresh, next);
+    };
+    worker.on('error', replace);
+    worker.on('exit', replace);
+    return slot;
+  }
+
+  #runInProcess(job: Job): void {
+    const work =
+      job.op === 'hash' ? this.#fallback.hash(job.password) : this.#fallback.verify(job.phc, job.password);
+    work.then(job.resolve, job.reject);
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The thread: CommonJS, evaluated as a string so that it runs the same from src/ and dist/.
+ * `setpriority(PRIO_PROCESS, 0)` names the calling thread on Linux only; elsewhere it would lower
+ * the whole process, so it is left alone there.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const os = require('node:os');
+const { hashSync, verifySync } = require(workerData.argon2);
+if (process.platform === 'linux') {
+  try { os.setPriority(0, Math.min(19, os.getPriority(0) + workerData.nice)); } catch {}
+}
+parentPort.on('message', ({ op, password, phc, options }) => {
+  try {
+    const value = op === 'hash' ? hashSync(password, options) : verifySync(phc, password);
+    parentPort.postMessage({ value });
+  } catch (error) {
+    parentPort.postMessage({ error: String(error && error.message || error) });
+  }
+});
+`;
