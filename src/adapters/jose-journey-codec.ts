@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
-import * as joseErrors from 'jose/errors';
-// Subpath imports: the package index loads every JOSE feature (about 60 modules) at start-up.
-import { compactDecrypt } from 'jose/jwe/compact/decrypt';
-import { CompactEncrypt } from 'jose/jwe/compact/encrypt';
-import { SignJWT } from 'jose/jwt/sign';
-import { jwtVerify } from 'jose/jwt/verify';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { randomSecret } from '../core/tokens.js';
 import type { JourneyCodec, OpenedJourney } from '../domain/authn/authn-service.js';
 import type { JourneyState } from '../domain/authn/journey.js';
 import { fail } from '../domain/errors.js';
 import type { Realm } from '../domain/realms/realm.js';
+import {
+  decryptDirA256Gcm,
+  encryptDirA256Gcm,
+  JoseSignatureError,
+  signHs256,
+  verifyHs256,
+} from './compact-jose.js';
 
 /**
  * `authId`s as AM shapes them: a compact HS256 JWS (`{"typ":"JWT","alg":"HS256"}`) whose `realm`
@@ -20,44 +21,54 @@ import type { Realm } from '../domain/realms/realm.js';
  * continue a journey another began; no server-side state, no cookie.
  */
 export class JoseJourneyCodec implements JourneyCodec {
-  readonly #signingKey: Uint8Array;
-  readonly #encryptionKey: Uint8Array;
+  readonly #signingKey: KeyObject;
+  readonly #encryptionKey: KeyObject;
   readonly #clock: Clock;
   readonly #maxSeconds: number;
 
   constructor(options: { secret: string; clock: Clock; maxMinutes: number }) {
-    this.#signingKey = new TextEncoder().encode(options.secret);
-    this.#encryptionKey = createHash('sha256').update(`anvil journey state\u0000${options.secret}`).digest();
+    this.#signingKey = createSecretKey(Buffer.from(options.secret, 'utf8'));
+    this.#encryptionKey = createSecretKey(
+      createHash('sha256').update(`anvil journey state\u0000${options.secret}`).digest(),
+    );
     this.#clock = options.clock;
     this.#maxSeconds = options.maxMinutes * 60;
   }
 
   async seal(state: JourneyState, realm: Realm): Promise<string> {
     const now = Math.floor(this.#clock.now() / 1000);
-    const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(state)))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-      .encrypt(this.#encryptionKey);
-    return (
-      new SignJWT({ otk: randomSecret(16), realm: realm.dn, state: sealed })
-        .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
-        .setIssuedAt(now)
+    const sealed = encryptDirA256Gcm(JSON.stringify(state), this.#encryptionKey);
+    return signHs256(
+      {
+        otk: randomSecret(16),
+        realm: realm.dn,
+        state: sealed,
+        iat: now,
         // The whole journey has one deadline, counted from its start: steps do not extend it.
-        .setExpirationTime(Math.floor(state.startedAt / 1000) + this.#maxSeconds)
-        .sign(this.#signingKey)
+        exp: Math.floor(state.startedAt / 1000) + this.#maxSeconds,
+      },
+      this.#signingKey,
     );
   }
 
   async open(authId: string): Promise<OpenedJourney> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(authId, this.#signingKey, {
-        algorithms: ['HS256'],
-        currentDate: new Date(this.#clock.now()),
-      }));
+      payload = verifyHs256(authId, this.#signingKey);
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) return fail('AuthTimeout');
-      if (error instanceof joseErrors.JWSSignatureVerificationFailed) return fail('InvalidAuthId');
+      if (error instanceof JoseSignatureError) return fail('InvalidAuthId');
       return fail('BadRequest', `Failed to parse JWT, ${(error as Error).message}`);
+    }
+    // The registered claims as JWT checks them (RFC 7519 §4.1), at second precision.
+    const now = Math.floor(this.#clock.now() / 1000);
+    for (const claim of ['exp', 'iat', 'nbf'] as const) {
+      if (payload[claim] !== undefined && typeof payload[claim] !== 'number') {
+        return fail('BadRequest', `Failed to parse JWT, "${claim}" claim must be a number`);
+      }
+    }
+    if (typeof payload.exp === 'number' && payload.exp <= now) return fail('AuthTimeout');
+    if (typeof payload.nbf === 'number' && payload.nbf > now) {
+      return fail('BadRequest', 'Failed to parse JWT, "nbf" claim timestamp check failed');
     }
     if (
       typeof payload.otk !== 'string' ||
@@ -66,14 +77,13 @@ export class JoseJourneyCodec implements JourneyCodec {
     ) {
       return fail('BadRequest', 'Failed to parse JWT, a claim is missing');
     }
-    return { state: await this.#unseal(payload.state), id: payload.otk, expiresAt: payload.exp * 1000 };
+    return { state: this.#unseal(payload.state), id: payload.otk, expiresAt: payload.exp * 1000 };
   }
 
-  async #unseal(sealed: string): Promise<JourneyState> {
+  #unseal(sealed: string): JourneyState {
     let state: JourneyState;
     try {
-      const { plaintext } = await compactDecrypt(sealed, this.#encryptionKey);
-      state = JSON.parse(new TextDecoder().decode(plaintext)) as JourneyState;
+      state = JSON.parse(decryptDirA256Gcm(sealed, this.#encryptionKey)) as JourneyState;
     } catch {
       // Signed by us but unreadable: another deployment's secret rotation, or a bug.
       return fail('BadRequest', 'Failed to parse JWT, the journey state cannot be read');

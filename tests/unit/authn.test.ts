@@ -317,6 +317,26 @@ describe('authentication journeys', () => {
       const error = await rejection(codec.open(jwt));
       expect(error.kind).toBe<ErrorKind>('BadRequest');
     });
+
+    it('continues a journey whose authId jose sealed, as Anvil did before (rolling upgrades)', async () => {
+      const { createHash, createSecretKey } = await import('node:crypto');
+      const { decryptDirA256Gcm } = await import('../../src/adapters/compact-jose.js');
+      const key = createHash('sha256').update(`anvil journey state\u0000${SECRET}`).digest();
+      const step = asStep(await start());
+      const claims = decodePart(step.authId, 1);
+      const state = decryptDirA256Gcm(String(claims.state), createSecretKey(key));
+      // What the earlier codec did: jose's CompactEncrypt, then SignJWT with the raw secret.
+      const sealed = await new CompactEncrypt(new TextEncoder().encode(state))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .encrypt(key);
+      const earlier = await new SignJWT({ ...claims, state: sealed })
+        .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
+        .sign(new TextEncoder().encode(SECRET));
+      expect(earlier).not.toBe(step.authId);
+      expect(
+        asSuccess(await proceed({ ...step, authId: earlier }, 'demo', PASSWORD)).identity?.username,
+      ).toBe('demo');
+    });
   });
 
   describe('AuthnService', () => {
