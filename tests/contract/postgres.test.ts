@@ -149,6 +149,33 @@ suite('PostgreSQL', () => {
       expect(new Set(await Promise.all(nodes.map((n, i) => n.meta.getOrSet('k', `node-${i}`)))).size).toBe(1);
     });
 
+    it('commits idle-time writes (touch) without waiting for the WAL flush, and other writes with it', async () => {
+      const stores = await connect();
+      const session = storedSession();
+      await stores.sessions.insert(session);
+      // Right after a commit returns: is all the WAL written so far on disk? A synchronous commit
+      // leaves nothing behind when nothing else writes; an asynchronous one leaves its own record
+      // for the WAL writer (up to 200 ms). Other suites may write meanwhile: a few tries each.
+      const allFlushed = async () =>
+        (
+          await adminPool().query<{ flushed: boolean }>(
+            'SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() AS flushed',
+          )
+        ).rows[0]?.flushed;
+      const afterTouch: (boolean | undefined)[] = [];
+      const afterMerge: (boolean | undefined)[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const at = session.latestAccessTime + i * 1000;
+        expect(await stores.sessions.touch(session.id, at, at + 60_000)).toBe(true);
+        afterTouch.push(await allFlushed());
+        await stores.sessions.mergeProperties(session.id, { n: String(i) });
+        afterMerge.push(await allFlushed());
+      }
+      expect(afterTouch, 'a touch leaves its commit to the WAL writer').toContain(false);
+      expect(afterMerge, 'other writes wait for their commit to reach the disk').toContain(true);
+      expect((await stores.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 5000);
+    });
+
     it('refuses a schema that a newer Anvil migrated', async () => {
       await (await connect()).close();
       await adminPool().query(

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { sha256 } from '../../core/tokens.js';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
@@ -34,19 +34,24 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
-    // One statement: the update moves the session forward only; the session counts as found when
-    // the update hit it or when it exists unchanged (already at or past that access).
-    const { rows } = await this.#pool.query<{ found: boolean }>(
-      prepared(
-        `WITH moved AS (
-           UPDATE ${this.#t} SET latest_access_time = $2, expires_at = $3
-           WHERE id = $1 AND latest_access_time < $2 RETURNING 1
-         )
-         SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = $1) AS found`,
-        [id, latestAccessTime, expiresAt],
-      ),
-    );
-    return rows[0]?.found === true;
+    // One round trip, one implicit transaction: the update moves the session forward only; the
+    // session counts as found when the update hit it or when it exists unchanged (already at or
+    // past that access). Its commit does not wait for the WAL to reach the disk
+    // (synchronous_commit off for this transaction only): these writes come with validate and
+    // refresh at up to one per session per window, and while a slow fsync holds them the pool
+    // runs out of connections and every request waits. A PostgreSQL crash may lose the last
+    // fraction of a second of them: a session then looks idle since its previous recorded
+    // access, as after a missed window. Logins, logouts and every other write stay synchronous.
+    // A simple query takes no parameters: the values are literals.
+    const results = (await this.#pool.query(
+      `SET LOCAL synchronous_commit TO OFF;
+       WITH moved AS (
+         UPDATE ${this.#t} SET latest_access_time = ${integer(latestAccessTime)}, expires_at = ${integer(expiresAt)}
+         WHERE id = ${pg.escapeLiteral(id)} AND latest_access_time < ${integer(latestAccessTime)} RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = ${pg.escapeLiteral(id)}) AS found`,
+    )) as unknown as pg.QueryResult<{ found: boolean }>[];
+    return results[1]?.rows[0]?.found === true;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -162,6 +167,12 @@ function toParams(s: StoredSession): unknown[] {
  * A named (server-side prepared) statement: each connection parses and plans it once, instead of
  * on every request. Named after its text, since the table names differ per schema.
  */
+/** A safe integer as an SQL literal (times in ms); anything else is a bug, not input. */
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return String(value);
+}
+
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
   if (name === undefined) {
