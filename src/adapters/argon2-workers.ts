@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PasswordHasher } from '../domain/identity/store.js';
-import { Argon2Hasher } from './argon2-hasher.js';
+import { Argon2Hasher, type Argon2Options, argon2idOptions } from './argon2-hasher.js';
 
 /** How much lower than the event loop the hashing threads run (Linux `nice`, added, at most 19). */
 export const HASH_NICE = 10;
@@ -31,13 +31,12 @@ interface Slot {
  * over: its job is hashed again on libuv's pool, and a new thread takes its place for later jobs.
  */
 export class Argon2WorkerHasher implements PasswordHasher {
-  readonly #options: { algorithm: 2; memoryCost: number; timeCost: number; parallelism: number };
+  readonly #options: Argon2Options;
   readonly #fallback: Argon2Hasher;
+  readonly #binding: string;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   #closed = false;
-
-  readonly #binding: string;
 
   /**
    * `threads`: one per core by default. `binding`: the module the threads hash with
@@ -45,12 +44,7 @@ export class Argon2WorkerHasher implements PasswordHasher {
    */
   constructor(options: { memoryKiB: number; iterations: number; threads?: number; binding?: string }) {
     this.#binding = options.binding ?? require.resolve('@node-rs/argon2');
-    this.#options = {
-      algorithm: 2,
-      memoryCost: options.memoryKiB,
-      timeCost: options.iterations,
-      parallelism: 1,
-    };
+    this.#options = argon2idOptions(options);
     this.#fallback = new Argon2Hasher(options);
     const threads = Math.max(1, options.threads ?? availableParallelism());
     for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn());

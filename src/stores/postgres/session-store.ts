@@ -43,13 +43,14 @@ export class PostgresSessionStore implements SessionStore {
     // fraction of a second of them: a session then looks idle since its previous recorded
     // access, as after a missed window. Logins, logouts and every other write stay synchronous.
     // A simple query takes no parameters: the values are literals.
+    const [key, at] = [pg.escapeLiteral(id), integer(latestAccessTime)];
     const results = (await this.#pool.query(
       `SET LOCAL synchronous_commit TO OFF;
        WITH moved AS (
-         UPDATE ${this.#t} SET latest_access_time = ${integer(latestAccessTime)}, expires_at = ${integer(expiresAt)}
-         WHERE id = ${pg.escapeLiteral(id)} AND latest_access_time < ${integer(latestAccessTime)} RETURNING 1
+         UPDATE ${this.#t} SET latest_access_time = ${at}, expires_at = ${integer(expiresAt)}
+         WHERE id = ${key} AND latest_access_time < ${at} RETURNING 1
        )
-       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = ${pg.escapeLiteral(id)}) AS found`,
+       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = ${key}) AS found`,
     )) as unknown as pg.QueryResult<{ found: boolean }>[];
     return results[1]?.rows[0]?.found === true;
   }
