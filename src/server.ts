@@ -41,13 +41,17 @@ export async function startServer(
     concurrency: threads.threads,
     queueLimit: config.authn.hashQueueLimit,
   });
+  // What the server holds besides Fastify, released on every way out.
+  const release = async () => {
+    await threads.close();
+    await stores.close();
+  };
   let built: App;
   try {
     built = await buildApp({ config, clock, stores, hasher, logger, timeTravel });
     await seedAdmin(built, config, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
   } catch (error) {
-    await threads.close();
-    await stores.close();
+    await release();
     throw error;
   }
   const { app, services } = built;
@@ -72,8 +76,7 @@ export async function startServer(
   } catch (error) {
     // A port in use, say: release the store (its checkpoint worker would keep the process alive).
     await app.close();
-    await threads.close();
-    await stores.close();
+    await release();
     throw error;
   }
   logger.info(
@@ -91,8 +94,7 @@ export async function startServer(
     closing ??= (async () => {
       clearInterval(sweeper);
       await app.close();
-      await threads.close();
-      await stores.close();
+      await release();
     })();
     return closing;
   };

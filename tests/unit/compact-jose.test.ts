@@ -9,6 +9,7 @@ import {
   signHs256,
   verifyHs256,
 } from '../../src/adapters/compact-jose.js';
+import { replaceAt } from './fixtures.js';
 
 // jose (the reference implementation) checks that both forms are the standard ones, both ways.
 const SECRET = Buffer.from('a journey secret of some length, 43 chars..', 'utf8');
@@ -16,12 +17,6 @@ const signingKey = createSecretKey(SECRET);
 const AES = Buffer.alloc(32, 7);
 const encryptionKey = createSecretKey(AES);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** `token` with the character at `index` replaced by another base64url character. */
-function replaceAt(token: string, index: number): string {
-  const next = token[index] === 'A' ? 'B' : 'A';
-  return `${token.slice(0, index)}${next}${token.slice(index + 1)}`;
-}
 
 describe('HS256 JWS (compact-jose)', () => {
   const claims = {
