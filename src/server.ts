@@ -57,7 +57,7 @@ export async function startServer(
   const { app, services } = built;
   if (logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', async (request, reply) => {
-      request.log.debug(
+      logger.debug(
         {
           reqId: request.id,
           method: request.method,

@@ -81,16 +81,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const server = await startServer(config);
   const stop = (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
+    server.services.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      server.app.log.error('shutdown timed out; closing connections');
+      server.services.log.error('shutdown timed out; closing connections');
       process.exit(1);
     }, config.shutdownTimeoutSeconds * 1000);
     force.unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        server.app.log.error({ err: error }, 'shutdown failed');
+        server.services.log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { AdjustableClock, Clock } from '../core/clock.js';
 import type { AuthnService } from '../domain/authn/authn-service.js';
@@ -11,6 +12,8 @@ import type { RequestedVersions } from './crest/api-version.js';
 /** Everything a route needs, wired once by `buildApp`. */
 export interface Services {
   config: Readonly<Config>;
+  /** Anvil's logger (Fastify is given none). */
+  log: Logger;
   clock: Clock;
   realms: RealmRegistry;
   sessions: SessionService;
@@ -49,13 +52,13 @@ export interface JsonRequest {
 export interface ReplyState {
   pretty: boolean;
   /** `Content-API-Version` once a route version was chosen. */
-  contentApiVersion?: string;
+  contentApiVersion: string | undefined;
   /** Authenticate at resource 1.x answers errors as `{"errorMessage": …}`. */
-  authV1?: boolean;
+  authV1: boolean;
   /** The request named no resource version: add AM's `Warning`. */
-  warn?: boolean;
+  warn: boolean;
   /** Authenticate answers an unmatched version with an empty 404. */
-  emptyNotFound?: boolean;
+  emptyNotFound: boolean;
 }
 
 declare module 'fastify' {

@@ -3,6 +3,7 @@ import { fail } from '../domain/errors.js';
 import type { JsonRequest, Query, Services } from './context.js';
 import { readCookie } from './cookies.js';
 import { parseAcceptApiVersion } from './crest/api-version.js';
+import { newReplyState } from './crest/reply.js';
 import { single } from './crest/request.js';
 import { type Routed, routeRealm } from './realm-routing.js';
 import { handleAnvil } from './routes/anvil-clock.js';
@@ -37,7 +38,7 @@ export function createJsonHandler(services: Services) {
 
   return async function handleJson(request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Query;
-    request.anvil = { pretty: false };
+    request.anvil = newReplyState();
     request.anvil.pretty = single(query, '_prettyPrint') === 'true';
     const { headers } = request;
 

@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { mintSessionToken } from '../../src/core/tokens.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { createStores } from '../../src/stores/index.js';
+import { testHasher } from '../helpers/app.js';
 
 let server: RunningServer | undefined;
 let dir: string | undefined;
@@ -15,16 +20,20 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A stream that keeps what is written to it, line by line. */
+function sink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+}
+
 describe('logs', () => {
   it('never contain tokens or passwords, even at debug level with tokens in the query', async () => {
     dir = mkdtempSync(join(tmpdir(), 'anvil-logs-'));
     const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
     const config = loadConfig({
       overrides: {
         dataDir: dir,
@@ -35,7 +44,7 @@ describe('logs', () => {
         'log.level': 'debug',
       },
     });
-    server = await startServer(config, { logger: pino({ level: 'debug' }, sink) });
+    server = await startServer(config, { logger: pino({ level: 'debug' }, sink(lines)) });
     const base = `${server.url}/am/json/realms/root`;
     const login = await fetch(`${base}/authenticate`, {
       method: 'POST',
@@ -64,5 +73,46 @@ describe('logs', () => {
     expect(log).not.toContain(tokenId);
     expect(log).not.toContain(tokenId.slice(6, 22));
     expect(log).not.toContain('SecretAdminPassword');
+  });
+
+  it('record an unexpected failure (a 500 in AM’s shape to the client) with its request id, not the token', async () => {
+    const lines: string[] = [];
+    const stores = createStores({ kind: 'sqlite-memory' });
+    stores.sessions.get = async () => {
+      throw new Error('the disk is on fire');
+    };
+    const { app } = await buildApp({
+      config: loadConfig({ overrides: {} }),
+      clock: new ManualClock(),
+      stores,
+      hasher: testHasher,
+      logger: pino({ level: 'warn' }, sink(lines)),
+    });
+    try {
+      const { token } = mintSessionToken();
+      const response = await app.inject({
+        method: 'POST',
+        url: '/am/json/realms/root/realms/alpha/sessions?_action=validate',
+        headers: { 'accept-api-version': 'resource=4.0', iplanetdirectorypro: token },
+      });
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toEqual({
+        code: 500,
+        reason: 'Internal Server Error',
+        message: expect.any(String),
+      });
+      expect(response.body).not.toContain('on fire');
+      const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({
+        msg: 'request failed',
+        reqId: expect.any(String),
+        err: { message: 'the disk is on fire' },
+      });
+      expect(lines.join('')).not.toContain(token);
+    } finally {
+      await app.close();
+      await stores.close();
+    }
   });
 });

@@ -1,9 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { ReplyState } from '../context.js';
 import { crestErrorBody, toWire } from './errors.js';
 
 export const JSON_TYPE = 'application/json; charset=UTF-8';
 const WARNING = '100 CREST "Accept-API-Version should be included in the request."';
+
+/** A request's reply state, with every field from the start: one object shape for all requests. */
+export function newReplyState(): ReplyState {
+  return { pretty: false, contentApiVersion: undefined, authV1: false, warn: false, emptyNotFound: false };
+}
 
 /** Writes a JSON answer with CREST's headers (content type, no caching, version, warning). */
 export function sendJson(
@@ -23,11 +29,11 @@ export function sendJson(
 }
 
 /** The single place where any error becomes AM's wire answer. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  const state: ReplyState = request.anvil ?? { pretty: false };
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, log: Logger) {
+  const state: ReplyState = request.anvil ?? newReplyState();
   request.anvil = state;
   const { status, body, expected } = toWire(error);
-  if (!expected) request.log.error({ err: error, reqId: request.id }, 'request failed');
+  if (!expected) log.error({ err: error, reqId: request.id }, 'request failed');
   if (status === 404 && state.emptyNotFound) {
     return reply.code(404).header('cache-control', 'no-cache, no-store, must-revalidate').send('');
   }
@@ -39,7 +45,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
 const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export function notFound(request: FastifyRequest, reply: FastifyReply) {
-  request.anvil ??= { pretty: false };
+  request.anvil ??= newReplyState();
   if (!ROUTED_METHODS.has(request.method)) {
     return sendJson(reply, 501, crestErrorBody(501, `Method ${request.method} not supported`));
   }

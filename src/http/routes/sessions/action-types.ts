@@ -14,9 +14,9 @@ export interface ActionContext {
   request: JsonRequest;
   caller: Session | undefined;
   /** The caller administers the URL's realm (amAdmin everywhere; a realm admin in its realm tree). */
-  admin: boolean;
+  admin(): boolean;
   /** The realm tree the caller administers, if any: the root for amAdmin. */
-  adminScope: Realm | undefined;
+  adminScope(): Realm | undefined;
   /** True when the caller administers sessions of this realm path. */
   administers(realmPath: string): boolean;
   served: Version;

@@ -40,7 +40,7 @@ async function logoutByUser(ctx: ActionContext) {
   }
   const universalId = universalIdOf(username, ctx.request.realm);
   const self = ctx.caller?.universalId.toLowerCase() === universalId.toLowerCase();
-  if (!ctx.admin && !self) fail('Forbidden');
+  if (!ctx.admin() && !self) fail('Forbidden');
   await ctx.services.sessions.destroyAllOf(universalId);
   return { result: true };
 }

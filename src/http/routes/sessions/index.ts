@@ -30,12 +30,22 @@ export async function handleSessions(services: Services, request: JsonRequest) {
   const spec = operation.kind === 'action' ? sessionActions[operation.name.toLowerCase()] : undefined;
   const caller = await services.sessions.resolve(request.callerToken);
   if (!caller && spec?.permission !== 'anyone') fail('AccessDenied');
-  const adminScope = caller ? adminScopeOf(services, caller) : undefined;
-  const administers = (realmPath: string) => {
-    const realm = services.realms.byPath(realmPath);
-    return adminScope !== undefined && realm !== undefined && services.realms.isWithin(realm, adminScope);
+  // What the caller administers, worked out only when asked (validate and an owner's own
+  // session actions never ask).
+  let reach: { scope: Realm | undefined; admin: boolean } | undefined;
+  const reachOf = () => {
+    if (reach === undefined) {
+      const scope = caller ? adminScopeOf(services, caller) : undefined;
+      reach = { scope, admin: scope !== undefined && services.realms.isWithin(request.realm, scope) };
+    }
+    return reach;
   };
-  const admin = adminScope !== undefined && services.realms.isWithin(request.realm, adminScope);
+  const admin = () => reachOf().admin;
+  const administers = (realmPath: string) => {
+    const { scope } = reachOf();
+    const realm = services.realms.byPath(realmPath);
+    return scope !== undefined && realm !== undefined && services.realms.isWithin(realm, scope);
+  };
 
   const legacy = request.versions.resource?.major === 1;
   const targetToken = targetTokenOf(request, body, legacy);
@@ -59,7 +69,7 @@ export async function handleSessions(services: Services, request: JsonRequest) {
     request,
     caller,
     admin,
-    adminScope,
+    adminScope: () => reachOf().scope,
     administers,
     served,
     body,
@@ -119,7 +129,7 @@ function adminScopeOf(services: Services, caller: Session): Realm | undefined {
 async function authorize(
   spec: ActionSpec | undefined,
   caller: Session | undefined,
-  admin: boolean,
+  admin: () => boolean,
   administers: (realmPath: string) => boolean,
   target: () => Promise<Session | undefined>,
 ): Promise<void> {
@@ -129,19 +139,23 @@ async function authorize(
       return;
     case 'owner': {
       const session = await target();
-      if (admin && (!session || administers(session.realm))) return;
-      if (session && caller && session.universalId.toLowerCase() === caller.universalId.toLowerCase()) return;
+      if (session && caller && (session === caller || sameUser(session, caller))) return;
+      if (admin() && (!session || administers(session.realm))) return;
       return fail('Forbidden');
     }
     default: {
       // Admin-only actions, unknown actions and every CRUD operation.
-      if (!admin) return fail('Forbidden');
+      if (!admin()) return fail('Forbidden');
       // A realm admin's reach ends at its realm tree, whatever the URL says.
       const session = spec ? await target() : undefined;
       if (session && !administers(session.realm)) fail('Forbidden');
       return;
     }
   }
+}
+
+function sameUser(a: Session, b: Session): boolean {
+  return a.universalId.toLowerCase() === b.universalId.toLowerCase();
 }
 
 function available(spec: ActionSpec, served: Version): boolean {

@@ -121,7 +121,7 @@ async function filterQuery(
   const realms = criteria.realms.map((path) => services.realms.byPath(path));
   // Every realm the filter names must be one the caller administers (a realm admin: its own tree);
   // a realm that does not exist is only the super user's business (and has no sessions).
-  const isSuperUser = ctx.adminScope === services.realms.root;
+  const isSuperUser = ctx.adminScope() === services.realms.root;
   criteria.realms.forEach((path, i) => {
     if (realms[i] === undefined ? !isSuperUser : !ctx.administers(path)) fail('Forbidden');
   });
