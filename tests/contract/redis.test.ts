@@ -219,6 +219,18 @@ function describeRedis(): void {
       );
       expect(await stores.sessions.get(session.id)).toEqual(session);
     });
+
+    it('reads a damaged hash as an error naming the field, a hash without id as no session', async () => {
+      const session = storedSession();
+      await stores.sessions.insert(session);
+      const key = `${prefix}{anvil}:s:${session.id}`;
+      await admin.hdel(key, 'latestAccessTime');
+      await expect(stores.sessions.get(session.id)).rejects.toThrow(
+        `Redis session ${session.id} lacks the field latestAccessTime`,
+      );
+      await admin.hdel(key, 'id');
+      expect(await stores.sessions.get(session.id)).toBeUndefined();
+    });
   });
 
   describe('openRedis options', () => {

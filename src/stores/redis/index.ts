@@ -76,7 +76,7 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
   const run: ScriptRunner = (name, scriptKeys, args) =>
     commands[name].call(client, ...scriptKeys, keys.prefix, ...args);
   return {
-    sessions: new RedisSessionStore(run, (key) => client.hgetall(key), keys),
+    sessions: new RedisSessionStore(run, (key, fields) => client.hmget(key, ...fields), keys),
     usedJourneys: new RedisUsedJourneyStore(run, keys),
     description: `redis (${where}, key prefix ${keys.prefix})`,
     close: async () => {

@@ -3,8 +3,8 @@ import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/sto
 import { GC_GRACE_MS, type RedisKeys } from './keys.js';
 import type { ScriptRunner } from './scripts.js';
 
-/** Reads one session hash; the plain read needs no script. */
-export type HashReader = (key: string) => Promise<Record<string, string>>;
+/** Reads fields of one hash (HMGET): `null` for a missing field or hash. The plain read needs no script. */
+export type HashReader = (key: string, fields: readonly string[]) => Promise<(string | null)[]>;
 
 /**
  * Sessions in Redis (layout: keys.ts). Every change touching more than one key runs as one Lua
@@ -26,7 +26,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
-    return fromHash(await this.#read(this.#keys.session(id)));
+    // HMGET of the fields needed rather than HGETALL: ioredis turns HGETALL's answer into an
+    // object field by field, a fifth of the client's cost of the read.
+    const values = await this.#read(this.#keys.session(id), SESSION_FIELDS);
+    return fromFields((field) => values[FIELD_INDEX[field]] ?? undefined);
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
@@ -125,16 +128,45 @@ function toHash(s: StoredSession): Record<string, string> {
   };
 }
 
+/** The hash fields a session is read back from, in the order HMGET asks for them. */
+const SESSION_FIELDS = [
+  'id',
+  'secretHash',
+  'sessionHandle',
+  'universalId',
+  'username',
+  'realm',
+  'creationTime',
+  'latestAccessTime',
+  'maxIdleMinutes',
+  'maxSessionMinutes',
+  'expiresAt',
+  'properties',
+] as const;
+
+type SessionField = (typeof SESSION_FIELDS)[number];
+
+const FIELD_INDEX = Object.fromEntries(SESSION_FIELDS.map((field, i) => [field, i])) as Record<
+  SessionField,
+  number
+>;
+
 function fromHash(h: Record<string, string>): StoredSession | undefined {
-  if (h.id === undefined) return undefined;
-  const text = (field: string): string => {
-    const value = h[field];
-    if (value === undefined) throw new Error(`Redis session ${h.id} lacks the field ${field}`);
+  return fromFields((field) => h[field]);
+}
+
+/** A session from its hash's fields; `undefined` when there is no hash (no `id`). */
+function fromFields(field: (name: SessionField) => string | undefined): StoredSession | undefined {
+  const id = field('id');
+  if (id === undefined) return undefined;
+  const text = (name: SessionField): string => {
+    const value = field(name);
+    if (value === undefined) throw new Error(`Redis session ${id} lacks the field ${name}`);
     return value;
   };
-  const number = (field: string): number => Number(text(field));
+  const number = (name: SessionField): number => Number(text(name));
   return {
-    id: text('id'),
+    id,
     secretHash: Buffer.from(text('secretHash'), 'base64'),
     sessionHandle: text('sessionHandle'),
     universalId: text('universalId'),
