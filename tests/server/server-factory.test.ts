@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serverWithoutEmptyBodies } from '../../src/http/server-factory.js';
@@ -16,9 +16,18 @@ interface Sent {
 function send(
   port: number,
   { headers, body }: Sent,
+  agent?: Agent,
 ): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: VALIDATE, headers }, (res) => {
+    const options = {
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: VALIDATE,
+      headers,
+      ...(agent ? { agent } : {}),
+    };
+    const req = httpRequest(options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -82,6 +91,32 @@ describe('the HTTP server in front of Fastify', () => {
     });
     expect(wrongType.status).toBe(400);
     expect(JSON.parse(wrongType.body).message).toContain("content-type 'text/plain'");
+  });
+
+  it('answers bodyless and bodied requests in turn on one kept-alive connection', async () => {
+    let connections = 0;
+    t.app.server.on('connection', () => {
+      connections += 1;
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = JSON.stringify({ tokenId: token });
+      const json = { ...base, 'content-type': 'application/json' };
+      const sequence: Sent[] = [
+        { headers: { ...json, iplanetdirectorypro: token } },
+        { headers: { ...json, 'content-length': String(body.length) }, body },
+        { headers: { ...base, iplanetdirectorypro: token } },
+        { headers: { ...json, 'transfer-encoding': 'chunked' }, body },
+        { headers: { ...json, 'content-length': '0', iplanetdirectorypro: token } },
+      ];
+      for (const [i, sent] of sequence.entries()) {
+        const response = await send(port, sent, agent);
+        expect(JSON.parse(response.body), `request ${i}`).toMatchObject({ valid: true, uid: 'demo' });
+      }
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('keeps idle connections as Fastify would (72 s)', async () => {
