@@ -58,8 +58,11 @@ export async function handleSessions(services: Services, request: JsonRequest) {
     return resolved;
   };
 
-  // validate (anyone) and logout (any caller) need no more checks: no promise to wait for.
-  if (spec?.permission !== 'anyone' && spec?.permission !== 'caller') {
+  // validate (anyone) and logout (any caller) need no more checks, nor does an owner's action
+  // on the caller's own session (what authorize would find): no promise to wait for.
+  const onOwnSession =
+    spec?.permission === 'owner' && caller !== undefined && targetToken === request.callerToken;
+  if (spec?.permission !== 'anyone' && spec?.permission !== 'caller' && !onOwnSession) {
     await authorize(spec, caller, admin, administers, target);
   }
 
