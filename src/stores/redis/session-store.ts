@@ -8,7 +8,7 @@ export type HashReader = (key: string, fields: readonly string[]) => Promise<(st
 
 /**
  * Sessions in Redis (layout: keys.ts). Every change touching more than one key runs as one Lua
- * script, so it is atomic for every Anvil node sharing the server; `get` is a plain HGETALL.
+ * script, so it is atomic for every Anvil node sharing the server; `get` is a plain HMGET.
  */
 export class RedisSessionStore implements SessionStore {
   readonly #run: ScriptRunner;
