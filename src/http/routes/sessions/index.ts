@@ -142,7 +142,7 @@ async function authorize(
       return;
     case 'owner': {
       const session = await target();
-      if (session && caller && (session === caller || sameUser(session, caller))) return;
+      if (session && caller && session.universalId.toLowerCase() === caller.universalId.toLowerCase()) return;
       if (admin() && (!session || administers(session.realm))) return;
       return fail('Forbidden');
     }
@@ -155,10 +155,6 @@ async function authorize(
       return;
     }
   }
-}
-
-function sameUser(a: Session, b: Session): boolean {
-  return a.universalId.toLowerCase() === b.universalId.toLowerCase();
 }
 
 function available(spec: ActionSpec, served: Version): boolean {
