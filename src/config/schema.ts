@@ -83,6 +83,13 @@ export const ConfigSchema = Type.Object(
           default: [],
           description: 'Redis Cluster seed nodes, instead of `redisUrl`.',
         }),
+        sessionCacheEntries: Type.Integer({
+          minimum: 0,
+          maximum: 100_000_000,
+          default: 100_000,
+          description:
+            'Sessions each node keeps parsed in memory (about 1 KiB each) with `redisUrl`, kept coherent with every node by Redis client-side caching (CLIENT TRACKING), so that validate and refresh need no read. Not used with Sentinel or Cluster. 0 turns the cache off.',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

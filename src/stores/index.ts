@@ -75,6 +75,7 @@ export interface StoreSettings {
     sentinels: readonly { host: string; port: number }[];
     sentinelName?: string | undefined;
     cluster: readonly { host: string; port: number }[];
+    sessionCacheEntries?: number | undefined;
   };
   postgres: { schema?: string | undefined; poolSize: number };
   sqlite?: { sessionCacheEntries: number };
@@ -122,6 +123,7 @@ export async function openStores(settings: StoreSettings, onError: (error: Error
         sentinels: settings.redis.sentinels.length > 0 ? settings.redis.sentinels : undefined,
         sentinelName: settings.redis.sentinelName,
         cluster: settings.redis.cluster.length > 0 ? settings.redis.cluster : undefined,
+        sessionCacheEntries: settings.redis.sessionCacheEntries,
         onError,
       });
       opened.push(redis);

@@ -3,41 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QuotaAction } from '../../src/domain/sessions/store.js';
 import { GC_GRACE_MS, openRedis, type RedisStores } from '../../src/stores/redis/index.js';
+import { describeWithRedis, REDIS_URL } from './redis-support.js';
 import { describeSessionStore, storedSession } from './session-store.contract.js';
 import { describeUsedJourneyStore } from './used-journey-store.contract.js';
 
-const URL = process.env.ANVIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const URL = REDIS_URL;
 
-/** One connection that fails fast, to see whether Redis is there at all. */
-async function reachable(): Promise<boolean> {
-  const probe = new Redis(URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await reachable();
-
-if (!available && process.env.CI === 'true') {
-  describe('Redis stores', () => {
-    it('need a Redis server in CI', () => {
-      throw new Error(`Redis not reachable at ${URL}: CI must provide one (or set ANVIL_TEST_REDIS_URL)`);
-    });
-  });
-} else if (!available) {
-  console.warn(`Redis not reachable at ${URL}: skipping the Redis store tests`);
-  describe.skip('Redis stores', () => {
-    it('need a Redis server', () => {});
-  });
-} else {
-  describeRedis();
-}
+await describeWithRedis('Redis stores', describeRedis);
 
 function describeRedis(): void {
   const admin = new Redis(URL);

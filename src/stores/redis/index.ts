@@ -3,12 +3,16 @@ import type { UsedJourneyStore } from '../../domain/authn/authn-service.js';
 import type { SessionStore } from '../../domain/sessions/store.js';
 import { effectivePrefix, RedisKeys } from './keys.js';
 import { SCRIPTS, type ScriptName, type ScriptRunner } from './scripts.js';
-import { RedisSessionStore } from './session-store.js';
+import { type HashReader, RedisSessionStore } from './session-store.js';
+import { startTracking, type Tracking } from './tracking.js';
 import { RedisUsedJourneyStore } from './used-journey-store.js';
 
 export { DEFAULT_KEY_PREFIX, GC_GRACE_MS } from './keys.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Sessions a node keeps parsed in memory by default (URL mode; about 1 KiB each). */
+export const DEFAULT_REDIS_SESSION_CACHE_ENTRIES = 100_000;
 
 export interface RedisNode {
   host: string;
@@ -25,6 +29,11 @@ export interface RedisStoreOptions {
   /** The master's name known to the sentinels. */
   sentinelName?: string | undefined;
   cluster?: readonly RedisNode[] | undefined;
+  /**
+   * Sessions kept in memory, coherent through Redis's client-side caching (tracking.ts); URL mode
+   * only, 0 turns it off. Default DEFAULT_REDIS_SESSION_CACHE_ENTRIES.
+   */
+  sessionCacheEntries?: number | undefined;
   /** Connection errors after startup (ioredis reconnects by itself); ignored when not given. */
   onError?: ((error: Error) => void) | undefined;
 }
@@ -35,6 +44,8 @@ export interface RedisStores {
   close(): Promise<void>;
   /** Where the data lives, for the startup log (no password). */
   description: string;
+  /** The node's session cache (URL mode, unless turned off), for operations and tests. */
+  sessionCache: { readonly size: number } | undefined;
 }
 
 type Client = Redis | Cluster;
@@ -75,11 +86,21 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
   >;
   const run: ScriptRunner = (name, scriptKeys, args) =>
     commands[name].call(client, ...scriptKeys, keys.prefix, ...args);
+  const cacheEntries = options.sessionCacheEntries ?? DEFAULT_REDIS_SESSION_CACHE_ENTRIES;
+  let tracking: Tracking | undefined;
+  if (cacheEntries > 0 && client instanceof Redis && options.sentinels === undefined) {
+    tracking = await startTracking(client, keys, cacheEntries, (error) => options.onError?.(error));
+  }
+  const read: HashReader = (key, fields) => client.hmget(key, ...fields);
   return {
-    sessions: new RedisSessionStore(run, (key, fields) => client.hmget(key, ...fields), keys),
+    sessions: new RedisSessionStore(run, read, keys, tracking?.cache),
     usedJourneys: new RedisUsedJourneyStore(run, keys),
-    description: `redis (${where}, key prefix ${keys.prefix})`,
+    sessionCache: tracking?.cache,
+    description: `redis (${where}, key prefix ${keys.prefix}, ${
+      tracking ? `session cache ${cacheEntries} entries` : 'no session cache'
+    })`,
     close: async () => {
+      await tracking?.close();
       // QUIT waits for the server; while reconnecting it could wait for ever, so just drop then.
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
       else client.disconnect();

@@ -2,23 +2,27 @@ import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { GC_GRACE_MS, type RedisKeys } from './keys.js';
 import type { ScriptRunner } from './scripts.js';
+import type { TrackingCache } from './tracking-cache.js';
 
 /** Reads fields of one hash (HMGET): `null` for a missing field or hash. The plain read needs no script. */
 export type HashReader = (key: string, fields: readonly string[]) => Promise<(string | null)[]>;
 
 /**
  * Sessions in Redis (layout: keys.ts). Every change touching more than one key runs as one Lua
- * script, so it is atomic for every Anvil node sharing the server; `get` is a plain HMGET.
+ * script, so it is atomic for every Anvil node sharing the server; `get` is a plain HMGET, or a
+ * hit of the tracking cache when there is one (tracking-cache.ts says why a hit is never stale).
  */
 export class RedisSessionStore implements SessionStore {
   readonly #run: ScriptRunner;
   readonly #read: HashReader;
   readonly #keys: RedisKeys;
+  readonly #cache: TrackingCache | undefined;
 
-  constructor(run: ScriptRunner, read: HashReader, keys: RedisKeys) {
+  constructor(run: ScriptRunner, read: HashReader, keys: RedisKeys, cache?: TrackingCache) {
     this.#run = run;
     this.#read = read;
     this.#keys = keys;
+    this.#cache = cache;
   }
 
   async insert(session: StoredSession): Promise<void> {
@@ -26,6 +30,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
+    const cache = this.#cache;
+    if (cache === undefined) return this.#fetch(id);
+    const cached = await cache.fresh(id);
+    if (cached) return cached;
+    const epoch = cache.beginRead(id);
+    let session: StoredSession | undefined;
+    try {
+      session = await this.#fetch(id);
+      return session;
+    } finally {
+      if (epoch !== undefined) cache.endRead(id, epoch, session);
+    }
+  }
+
+  async #fetch(id: string): Promise<StoredSession | undefined> {
     // HMGET of the fields needed rather than HGETALL: ioredis turns HGETALL's answer into an
     // object field by field, a fifth of the client's cost of the read.
     const values = await this.#read(this.#keys.session(id), SESSION_FIELDS);
@@ -34,13 +53,27 @@ export class RedisSessionStore implements SessionStore {
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
     const keys = [this.#keys.session(id), this.#keys.expiry];
-    return (
-      (await this.#run('anvilTouch', keys, [id, latestAccessTime, expiresAt, expiresAt + GC_GRACE_MS])) === 1
-    );
+    return this.#changing(id, async () => {
+      const args = [id, latestAccessTime, expiresAt, expiresAt + GC_GRACE_MS];
+      return (await this.#run('anvilTouch', keys, args)) === 1;
+    });
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.#run('anvilDelete', [this.#keys.session(id), this.#keys.expiry], [id])) === 1;
+    return this.#changing(
+      id,
+      async () => (await this.#run('anvilDelete', [this.#keys.session(id), this.#keys.expiry], [id])) === 1,
+    );
+  }
+
+  /** A write of one session by this node: its cache entry goes before and after (see TrackingCache). */
+  async #changing<T>(id: string, write: () => Promise<T>): Promise<T> {
+    this.#cache?.forget(id);
+    try {
+      return await write();
+    } finally {
+      this.#cache?.forget(id);
+    }
   }
 
   async deleteExpired(now: number, limit: number): Promise<number> {
@@ -55,7 +88,9 @@ export class RedisSessionStore implements SessionStore {
       quota.action,
       ...sessionArgs(session),
     ]);
-    return evicted === null ? { inserted: false } : { inserted: true, evicted: evicted as string[] };
+    if (evicted === null) return { inserted: false };
+    for (const gone of evicted as string[]) this.#cache?.forget(gone);
+    return { inserted: true, evicted: evicted as string[] };
   }
 
   async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
@@ -83,10 +118,8 @@ export class RedisSessionStore implements SessionStore {
     id: string,
     changes: Readonly<Record<string, string>>,
   ): Promise<Readonly<Record<string, string>> | undefined> {
-    const merged = await this.#run(
-      'anvilMergeProperties',
-      [this.#keys.session(id)],
-      [JSON.stringify(changes)],
+    const merged = await this.#changing(id, () =>
+      this.#run('anvilMergeProperties', [this.#keys.session(id)], [JSON.stringify(changes)]),
     );
     return typeof merged === 'string' ? (JSON.parse(merged) as Record<string, string>) : undefined;
   }
