@@ -119,6 +119,13 @@ export const ConfigSchema = Type.Object(
           default: 10,
           description: 'Most PostgreSQL connections one node opens.',
         }),
+        sessionCacheEntries: Type.Integer({
+          minimum: 0,
+          maximum: 100_000_000,
+          default: 100_000,
+          description:
+            'Sessions each node keeps parsed in memory (about 1 KiB each) with the version of their row; a cached session is served after one batched check per event-loop turn finds its row unchanged, instead of a query per request. 0 turns the cache off.',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

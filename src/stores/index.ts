@@ -77,7 +77,7 @@ export interface StoreSettings {
     cluster: readonly { host: string; port: number }[];
     sessionCacheEntries?: number | undefined;
   };
-  postgres: { schema?: string | undefined; poolSize: number };
+  postgres: { schema?: string | undefined; poolSize: number; sessionCacheEntries?: number | undefined };
   sqlite?: { sessionCacheEntries: number };
 }
 
@@ -107,6 +107,7 @@ export async function openStores(settings: StoreSettings, onError: (error: Error
           url: settings.databaseUrl as string,
           schema: settings.postgres.schema,
           poolSize: settings.postgres.poolSize,
+          sessionCacheEntries: settings.postgres.sessionCacheEntries,
           onError,
         });
         opened.push(postgres);

@@ -5,53 +5,9 @@ import { migrations, openPostgres, type PostgresStores } from '../../src/stores/
 import { describeIdentityStore } from './identity-store.contract.js';
 import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
+import { DATABASE_URL, describeWithPostgres } from './postgres-support.js';
 import { describeSessionStore, storedSession } from './session-store.contract.js';
 import { describeUsedJourneyStore } from './used-journey-store.contract.js';
-
-const DATABASE_URL = process.env.ANVIL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** The URL without its password, for messages. */
-function shown(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(the configured URL)';
-  }
-}
-
-/** Why the server cannot be used, or `undefined` when it answers. */
-async function unreachableBecause(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const unreachable = await unreachableBecause();
-if (unreachable !== undefined) {
-  if (process.env.CI === 'true') {
-    describe('PostgreSQL stores', () => {
-      it('can reach PostgreSQL (required on CI)', () => {
-        throw new Error(
-          `PostgreSQL not reachable at ${shown(DATABASE_URL)} (${unreachable}); on CI the PostgreSQL ` +
-            'store tests must run: start the server or set ANVIL_TEST_DATABASE_URL',
-        );
-      });
-    });
-  } else {
-    console.warn(`PostgreSQL not reachable at ${shown(DATABASE_URL)}: skipping the PostgreSQL store tests`);
-  }
-}
-const suite = unreachable === undefined ? describe : describe.skip;
 
 /** A new schema name: every test works in its own schema, dropped afterwards. */
 const freshSchema = () => `anvil_test_${randomBytes(8).toString('hex')}`;
@@ -82,7 +38,7 @@ function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys' | 
   };
 }
 
-suite('PostgreSQL', () => {
+await describeWithPostgres('PostgreSQL', () => {
   describeSessionStore('postgresql', opener('sessions'));
   describeIdentityStore('postgresql', opener('identities'));
   describeMetaStore('postgresql', opener('meta'));

@@ -19,6 +19,8 @@ export interface PostgresOptions {
   schema?: string | undefined;
   /** Most connections this node opens (default 10). */
   poolSize?: number | undefined;
+  /** Sessions kept in memory, each checked against its row's version before use (session-cache.ts); 0: none. */
+  sessionCacheEntries?: number | undefined;
   /** Told when an idle pooled connection fails (the pool drops it and opens another when needed). */
   onError?: ((error: Error) => void) | undefined;
 }
@@ -52,7 +54,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresSt
   }
   let closed: Promise<void> | undefined;
   return {
-    sessions: new PostgresSessionStore(pool, tables),
+    sessions: new PostgresSessionStore(pool, tables, { cacheEntries: options.sessionCacheEntries }),
     identities: new PostgresIdentityStore(pool, tables),
     meta: new PostgresMetaStore(pool, tables),
     usedJourneys: new PostgresUsedJourneyStore(pool, tables),

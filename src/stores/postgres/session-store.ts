@@ -5,18 +5,31 @@ import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/sto
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
 import { inTransaction, type Tables } from './database.js';
+import { VersionedSessionCache } from './session-cache.js';
 
 /** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
 const OLDEST_FIRST = 'ORDER BY creation_time, id COLLATE "C"';
+
+export const DEFAULT_PG_SESSION_CACHE_ENTRIES = 100_000;
 
 export class PostgresSessionStore implements SessionStore {
   readonly #pool: pg.Pool;
   readonly #t: string;
   readonly #insertSql: string;
+  readonly #cache: VersionedSessionCache | undefined;
 
-  constructor(pool: pg.Pool, tables: Tables) {
+  constructor(pool: pg.Pool, tables: Tables, options: { cacheEntries?: number | undefined } = {}) {
     this.#pool = pool;
     this.#t = tables.sessions;
+    const limit = options.cacheEntries ?? DEFAULT_PG_SESSION_CACHE_ENTRIES;
+    const versions = `SELECT id, xmin::text AS version FROM ${this.#t} WHERE id = ANY($1::text[])`;
+    this.#cache =
+      limit > 0
+        ? new VersionedSessionCache(limit, async (ids) => {
+            const { rows } = await pool.query<{ id: string; version: string }>(prepared(versions, [ids]));
+            return new Map(rows.map((r) => [r.id, r.version]));
+          })
+        : undefined;
     this.#insertSql = `INSERT INTO ${this.#t} (id, secret_hash, session_handle, universal_id, username, realm,
          creation_time, latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`;
@@ -26,11 +39,23 @@ export class PostgresSessionStore implements SessionStore {
     await this.#pool.query(prepared(this.#insertSql, toParams(session)));
   }
 
+  /** For operations and tests: sessions held in memory (none when the cache is off). */
+  get cachedSessions(): number {
+    return this.#cache?.size ?? 0;
+  }
+
   async get(id: string): Promise<StoredSession | undefined> {
-    const { rows } = await this.#pool.query<SessionRow>(
-      prepared(`SELECT * FROM ${this.#t} WHERE id = $1`, [id]),
+    const cache = this.#cache;
+    if (cache) {
+      const known = await cache.fresh(id);
+      if (known) return known.session;
+    }
+    const { rows } = await this.#pool.query<SessionRow & { version: string }>(
+      prepared(`SELECT *, xmin::text AS version FROM ${this.#t} WHERE id = $1`, [id]),
     );
-    return rows[0] ? sessionFromRow(rows[0]) : undefined;
+    const row = rows[0];
+    if (!row) return undefined;
+    return cache ? cache.set(sessionFromRow(row), row.version) : sessionFromRow(row);
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
@@ -43,6 +68,7 @@ export class PostgresSessionStore implements SessionStore {
     // fraction of a second of them: a session then looks idle since its previous recorded
     // access, as after a missed window. Logins, logouts and every other write stay synchronous.
     // A simple query takes no parameters: the values are literals.
+    this.#cache?.forget(id);
     const [key, at] = [pg.escapeLiteral(id), integer(latestAccessTime)];
     const results = (await this.#pool.query(
       `SET LOCAL synchronous_commit TO OFF;
@@ -56,6 +82,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    this.#cache?.forget(id);
     const { rowCount } = await this.#pool.query(prepared(`DELETE FROM ${this.#t} WHERE id = $1`, [id]));
     return (rowCount ?? 0) > 0;
   }
@@ -134,6 +161,7 @@ export class PostgresSessionStore implements SessionStore {
     changes: Readonly<Record<string, string>>,
   ): Promise<Readonly<Record<string, string>> | undefined> {
     // `||` merges in SQL under the row lock, so concurrent updates of different properties all land.
+    this.#cache?.forget(id);
     const { rows } = await this.#pool.query<{ properties: Record<string, string> }>(
       `UPDATE ${this.#t} SET properties = properties || $1::jsonb WHERE id = $2 RETURNING properties`,
       [JSON.stringify(changes), id],

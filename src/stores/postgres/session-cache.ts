@@ -1,0 +1,87 @@
+import type { StoredSession } from '../../domain/sessions/session.js';
+
+/** Current row versions (PostgreSQL's `xmin`) of the given session ids; absent ids have no row. */
+export type VersionCheck = (ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+
+/** What the cache knows of a session: served from memory, known gone, or nothing (read the row). */
+export type CacheAnswer = { session: StoredSession | undefined } | undefined;
+
+/**
+ * Parsed sessions of one node with the version of the row each was read at (`xmin`, which every
+ * UPDATE changes). A cached session is served only after a check, asked after the request had
+ * arrived, finds its row still at that version: PostgreSQL takes the check's snapshot when it
+ * runs it, so every commit acknowledged to anyone before the request was sent is in it — whichever
+ * node or tool wrote. A row that changed is read again; a row that is gone is answered as gone.
+ *
+ * The checks of one event-loop turn go as one query (`id = ANY(…)`), sent at the end of the turn
+ * after every request read in it: under load one index probe per request on the server instead of
+ * a statement, and one round trip per turn on the node.
+ * Entries are frozen, so that no caller can change what later readers get. At most `limit`
+ * entries; the oldest inserted go first.
+ */
+export class VersionedSessionCache {
+  readonly #entries = new Map<string, { session: StoredSession; version: string }>();
+  readonly #limit: number;
+  readonly #check: VersionCheck;
+  /** The check not yet sent, which lookups of this turn join. */
+  #unsent: { ids: Set<string>; versions: Promise<ReadonlyMap<string, string> | undefined> } | undefined;
+
+  constructor(limit: number, check: VersionCheck) {
+    this.#limit = limit;
+    this.#check = check;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async fresh(id: string): Promise<CacheAnswer> {
+    if (!this.#entries.has(id)) return undefined;
+    const versions = await this.#join(id);
+    if (versions === undefined) return undefined;
+    const current = versions.get(id);
+    const entry = this.#entries.get(id);
+    if (current === undefined) {
+      this.#entries.delete(id);
+      return { session: undefined };
+    }
+    if (entry?.version === current) return { session: entry.session };
+    this.#entries.delete(id);
+    return undefined;
+  }
+
+  /** Keeps a session read from its row, with the row's version. */
+  set(session: StoredSession, version: string): StoredSession {
+    if (this.#limit === 0) return session;
+    Object.freeze(session.properties);
+    Object.freeze(session);
+    if (this.#entries.size >= this.#limit && !this.#entries.has(session.id)) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(session.id, { session, version });
+    return session;
+  }
+
+  /** This node changes the session: the entry would fail its next check anyway; skip that query. */
+  forget(id: string): void {
+    this.#entries.delete(id);
+  }
+
+  #join(id: string): Promise<ReadonlyMap<string, string> | undefined> {
+    let batch = this.#unsent;
+    if (!batch) {
+      const ids = new Set<string>();
+      const versions = new Promise<ReadonlyMap<string, string> | undefined>((resolve) => {
+        setImmediate(() => {
+          this.#unsent = undefined;
+          this.#check([...ids]).then(resolve, () => resolve(undefined));
+        });
+      });
+      batch = { ids, versions };
+      this.#unsent = batch;
+    }
+    batch.ids.add(id);
+    return batch.versions;
+  }
+}
