@@ -89,16 +89,36 @@ describe('TrackingCache', () => {
     expect(Object.isFrozen(served?.properties)).toBe(true);
   });
 
-  it('lets the lookups of one turn share a PING, and sends a new one for a lookup after it went', async () => {
+  it('lets the lookups of one turn share a PING; lookups while it is out share the next', async () => {
     const { cache, t } = cacheHolding(session('a'));
     const first = [cache.fresh('a'), cache.fresh('a'), cache.fresh('a')];
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.pending).toHaveLength(1);
-    const later = cache.fresh('a');
+    const later = [cache.fresh('a'), cache.fresh('a')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.pending).toHaveLength(1);
+    t.pending.shift()?.answer();
+    expect((await Promise.all(first)).every((s) => s?.id === 'a')).toBe(true);
+    // The second PING goes only now, after the lookups that wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.pending).toHaveLength(1);
+    t.pending.shift()?.answer();
+    expect((await Promise.all(later)).every((s) => s?.id === 'a')).toBe(true);
+  });
+
+  it('sends PINGs again after a lost connection, though a PING of the old one never answered', async () => {
+    const { cache, t } = cacheHolding(session('a'));
+    const lookup = cache.fresh('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    cache.lost();
+    expect(await lookup).toBeUndefined();
+    cache.tracking(cache.epoch);
+    cache.endRead('a', cache.beginRead('a') as number, session('a'));
+    const again = cache.fresh('a');
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.pending).toHaveLength(2);
-    await t.answerAll();
-    expect((await Promise.all([...first, later])).every((s) => s?.id === 'a')).toBe(true);
+    t.pending[1]?.answer();
+    expect((await again)?.id).toBe('a');
   });
 
   it('does not send a PING for a session it does not hold', async () => {

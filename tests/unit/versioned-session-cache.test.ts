@@ -70,6 +70,28 @@ describe('VersionedSessionCache', () => {
     expect(db.batches).toHaveLength(2);
   });
 
+  it('sends one check at a time: lookups while one is out go together in the next', async () => {
+    const asked: string[][] = [];
+    const answers: (() => void)[] = [];
+    const cache = new VersionedSessionCache(10, (ids) => {
+      asked.push([...ids]);
+      return new Promise((resolve) => answers.push(() => resolve(new Map(ids.map((id) => [id, '1'])))));
+    });
+    for (const id of ['a', 'b', 'c']) cache.set(session(id), '1');
+    const first = cache.fresh('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([['a']]);
+    const waiting = [cache.fresh('b'), cache.fresh('c')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toHaveLength(1);
+    answers.shift()?.();
+    expect((await first)?.session?.id).toBe('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([['a'], ['b', 'c']]);
+    answers.shift()?.();
+    expect((await Promise.all(waiting)).map((answer) => answer?.session?.id)).toEqual(['b', 'c']);
+  });
+
   it('misses (to read again) when the row changed, and answers gone when it went', async () => {
     const db = database(
       new Map([

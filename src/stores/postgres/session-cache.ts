@@ -13,9 +13,9 @@ export type CacheAnswer = { session: StoredSession | undefined } | undefined;
  * runs it, so every commit acknowledged to anyone before the request was sent is in it — whichever
  * node or tool wrote. A row that changed is read again; a row that is gone is answered as gone.
  *
- * The checks of one event-loop turn go as one query (`id = ANY(…)`), sent at the end of the turn
- * after every request read in it: under load one index probe per request on the server instead of
- * a statement, and one round trip per turn on the node.
+ * Lookups share one query (an index probe per id), sent at the end of the event-loop turn, after
+ * every request read in it, or — while a check is out — when that one returns: under load one
+ * probe per request on the server instead of a statement, and few round trips on the node.
  * Entries are frozen, so that no caller can change what later readers get. At most `limit`
  * entries; the oldest inserted go first.
  */
@@ -23,8 +23,16 @@ export class VersionedSessionCache {
   readonly #entries = new Map<string, { session: StoredSession; version: string }>();
   readonly #limit: number;
   readonly #check: VersionCheck;
-  /** The check not yet sent, which lookups of this turn join. */
-  #unsent: { ids: Set<string>; versions: Promise<ReadonlyMap<string, string> | undefined> } | undefined;
+  /** The check not yet sent, which lookups join until it goes. */
+  #unsent:
+    | {
+        ids: Set<string>;
+        versions: Promise<ReadonlyMap<string, string> | undefined>;
+        settle: (versions: ReadonlyMap<string, string> | undefined) => void;
+      }
+    | undefined;
+  /** Whether a check is out. */
+  #checking = false;
 
   constructor(limit: number, check: VersionCheck) {
     this.#limit = limit;
@@ -71,17 +79,32 @@ export class VersionedSessionCache {
   #join(id: string): Promise<ReadonlyMap<string, string> | undefined> {
     let batch = this.#unsent;
     if (!batch) {
-      const ids = new Set<string>();
+      let settle: (versions: ReadonlyMap<string, string> | undefined) => void = () => {};
       const versions = new Promise<ReadonlyMap<string, string> | undefined>((resolve) => {
-        setImmediate(() => {
-          this.#unsent = undefined;
-          this.#check([...ids]).then(resolve, () => resolve(undefined));
-        });
+        settle = resolve;
       });
-      batch = { ids, versions };
+      batch = { ids: new Set(), versions, settle };
       this.#unsent = batch;
+      if (!this.#checking) setImmediate(this.#send);
     }
     batch.ids.add(id);
     return batch.versions;
   }
+
+  /**
+   * Sends the waiting batch, at most one at a time: lookups that come while a check is out wait
+   * for the next, which goes when it returns — under load, fewer and larger checks.
+   */
+  readonly #send = (): void => {
+    const batch = this.#unsent;
+    if (!batch || this.#checking) return;
+    this.#unsent = undefined;
+    this.#checking = true;
+    this.#check([...batch.ids])
+      .then(batch.settle, () => batch.settle(undefined))
+      .finally(() => {
+        this.#checking = false;
+        if (this.#unsent) setImmediate(this.#send);
+      });
+  };
 }

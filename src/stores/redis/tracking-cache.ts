@@ -16,8 +16,9 @@ import type { StoredSession } from '../../domain/sessions/session.js';
  *   answer came back, and the entry is still there: Redis queues a key's invalidation on the
  *   tracker before it answers the write, so the PONG comes after the invalidation of every write
  *   acknowledged before the request was sent — by any node. Lookups share a PING as long as it is
- *   not yet sent (it goes out at the end of the event-loop turn, after every request read in
- *   that turn), so under load one PING serves many requests.
+ *   not yet sent: it goes out at the end of the event-loop turn, after every request read in that
+ *   turn, or — while another PING is out — when that one returns; under load one PING serves
+ *   many requests.
  * Writes never fill the cache (a key this connection has not read is not tracked): this node's
  * own writes drop the entry, and Redis's invalidation of them follows.
  * Entries are frozen, so that no caller can change what later readers get. At most `limit`
@@ -33,8 +34,10 @@ export class TrackingCache {
   readonly #waiting = new Set<(fresh: boolean) => void>();
   #epoch = 0;
   #tracking = false;
-  /** The barrier not yet sent, which lookups of this turn join. */
-  #unsent: Promise<boolean> | undefined;
+  /** The barrier not yet sent, which lookups join until its PING goes. */
+  #unsent: { done: Promise<boolean>; release: (fresh: boolean) => void; epoch: number } | undefined;
+  /** Whether a PING of the current epoch is out. */
+  #pinging = false;
 
   /** `ping` sends PING on the tracker connection (after any invalidation already queued there). */
   constructor(limit: number, ping: () => Promise<unknown>) {
@@ -59,6 +62,8 @@ export class TrackingCache {
     for (const read of this.#reading.values()) read.spoiled = true;
     for (const release of this.#waiting) release(false);
     this.#waiting.clear();
+    this.#unsent = undefined;
+    this.#pinging = false;
   }
 
   /** The server confirmed tracking (redirected to a subscribed tracker) during `epoch`. */
@@ -118,23 +123,34 @@ export class TrackingCache {
   }
 
   #barrier(): Promise<boolean> {
-    if (this.#unsent) return this.#unsent;
-    const epoch = this.#epoch;
-    const barrier = new Promise<boolean>((resolve) => {
-      setImmediate(() => {
-        this.#unsent = undefined;
-        if (epoch !== this.#epoch) return resolve(false);
-        this.#waiting.add(resolve);
-        const settle = (fresh: boolean) => {
-          if (this.#waiting.delete(resolve)) resolve(fresh && epoch === this.#epoch);
-        };
-        this.#ping().then(
-          () => settle(true),
-          () => settle(false),
-        );
-      });
+    if (this.#unsent) return this.#unsent.done;
+    let release: (fresh: boolean) => void = () => {};
+    const done = new Promise<boolean>((resolve) => {
+      release = resolve;
     });
-    this.#unsent = barrier;
-    return barrier;
+    this.#unsent = { done, release, epoch: this.#epoch };
+    this.#waiting.add(release);
+    if (!this.#pinging) setImmediate(this.#sendPing);
+    return done;
   }
+
+  /** Sends the waiting barrier's PING, one at a time (under load: fewer PINGs, each for more lookups). */
+  readonly #sendPing = (): void => {
+    const barrier = this.#unsent;
+    if (!barrier || this.#pinging) return;
+    this.#unsent = undefined;
+    if (barrier.epoch !== this.#epoch) return;
+    this.#pinging = true;
+    const settle = (fresh: boolean) => {
+      if (barrier.epoch === this.#epoch) {
+        this.#pinging = false;
+        if (this.#unsent) setImmediate(this.#sendPing);
+      }
+      if (this.#waiting.delete(barrier.release)) barrier.release(fresh && barrier.epoch === this.#epoch);
+    };
+    this.#ping().then(
+      () => settle(true),
+      () => settle(false),
+    );
+  };
 }
