@@ -117,7 +117,8 @@ export const ConfigSchema = Type.Object(
           minimum: 1,
           maximum: 1000,
           default: 10,
-          description: 'Most PostgreSQL connections one node opens.',
+          description:
+            'Most PostgreSQL connections one node opens for queries; the session cache (`postgres.sessionCacheEntries`) adds one for its checks.',
         }),
         sessionCacheEntries: Type.Integer({
           minimum: 0,

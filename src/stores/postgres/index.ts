@@ -7,7 +7,7 @@ import { createPool, migrate, tablesIn } from './database.js';
 import { PostgresIdentityStore } from './identity-store.js';
 import { PostgresLockoutStore } from './lockout-store.js';
 import { PostgresMetaStore } from './meta-store.js';
-import { PostgresSessionStore } from './session-store.js';
+import { DEFAULT_PG_SESSION_CACHE_ENTRIES, PostgresSessionStore } from './session-store.js';
 import { PostgresUsedJourneyStore } from './used-journey-store.js';
 
 export { migrations } from './database.js';
@@ -17,7 +17,7 @@ export interface PostgresOptions {
   url: string;
   /** A PostgreSQL schema to keep the tables in (created when missing); default: the search_path. */
   schema?: string | undefined;
-  /** Most connections this node opens (default 10). */
+  /** Most connections this node opens for queries (default 10); the session cache adds one. */
   poolSize?: number | undefined;
   /** Sessions kept in memory, each checked against its row's version before use (session-cache.ts); 0: none. */
   sessionCacheEntries?: number | undefined;
@@ -52,16 +52,20 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresSt
     await pool.end().catch(() => {});
     throw error;
   }
+  // The session cache's version checks go one at a time over a connection of their own, so that
+  // validate never waits for the pool behind logins whose commits wait for the disk.
+  const cacheEntries = options.sessionCacheEntries ?? DEFAULT_PG_SESSION_CACHE_ENTRIES;
+  const checks = cacheEntries > 0 ? createPool(options.url, 1, options.onError ?? (() => {})) : undefined;
   let closed: Promise<void> | undefined;
   return {
-    sessions: new PostgresSessionStore(pool, tables, { cacheEntries: options.sessionCacheEntries }),
+    sessions: new PostgresSessionStore(pool, tables, { cacheEntries, checks }),
     identities: new PostgresIdentityStore(pool, tables),
     meta: new PostgresMetaStore(pool, tables),
     usedJourneys: new PostgresUsedJourneyStore(pool, tables),
     lockouts: new PostgresLockoutStore(pool, tables),
     migrate: () => migrate(pool, tables),
     close: () => {
-      closed ??= pool.end();
+      closed ??= Promise.all([pool.end(), checks?.end()]).then(() => {});
       return closed;
     },
     description: describeLocation(options),

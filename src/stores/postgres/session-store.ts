@@ -18,7 +18,12 @@ export class PostgresSessionStore implements SessionStore {
   readonly #insertSql: string;
   readonly #cache: VersionedSessionCache | undefined;
 
-  constructor(pool: pg.Pool, tables: Tables, options: { cacheEntries?: number | undefined } = {}) {
+  /** `checks`: where the cache's version checks go (default `pool`); they go one at a time. */
+  constructor(
+    pool: pg.Pool,
+    tables: Tables,
+    options: { cacheEntries?: number | undefined; checks?: pg.Pool | undefined } = {},
+  ) {
     this.#pool = pool;
     this.#t = tables.sessions;
     const limit = options.cacheEntries ?? DEFAULT_PG_SESSION_CACHE_ENTRIES;
@@ -30,7 +35,7 @@ export class PostgresSessionStore implements SessionStore {
     this.#cache =
       limit > 0
         ? new VersionedSessionCache(limit, async (ids) => {
-            const { rows } = await pool.query<{ id: string; version: string | null }>(
+            const { rows } = await (options.checks ?? pool).query<{ id: string; version: string | null }>(
               prepared(versions, [ids]),
             );
             const found = new Map<string, string>();
