@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { DATABASE_URL, REDIS_URL } from '../services.js';
+
+export { DATABASE_URL, postgresUnreachable, REDIS_URL, redisUnreachable, shown } from '../services.js';
 
 /**
  * Shared helpers of the multi-process tests: real `anvil serve` processes on 127.0.0.1, port 0,
@@ -12,8 +15,6 @@ import pg from 'pg';
  */
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
-export const DATABASE_URL = process.env.ANVIL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.ANVIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const ADMIN_PASSWORD = 'cluster-admin-password';
 export const USER = 'bjensen';
@@ -416,46 +417,6 @@ export async function pool<T>(
 // ---------------------------------------------------------------------------------------------
 // Shared services (PostgreSQL, Redis)
 // ---------------------------------------------------------------------------------------------
-
-/** The URL without its password, for messages. */
-export function shown(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(the configured URL)';
-  }
-}
-
-/** Why PostgreSQL cannot be used, or undefined when it answers. */
-export async function postgresUnreachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-/** Why Redis cannot be used, or undefined when it answers PONG. */
-export async function redisUnreachable(): Promise<string | undefined> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG' ? undefined : 'no PONG';
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    probe.disconnect();
-  }
-}
 
 export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });

@@ -1,28 +1,14 @@
-import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
+import { REDIS_URL, redisUnreachable } from '../services.js';
 
-export const REDIS_URL = process.env.ANVIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** One connection that fails fast, to see whether Redis is there at all. */
-async function reachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+export { REDIS_URL };
 
 /**
  * Runs `suite` when Redis answers; otherwise skips it with a printed notice, except under
  * CI=true, where a missing Redis is a failure.
  */
 export async function describeWithRedis(name: string, suite: () => void): Promise<void> {
-  const available = await reachable();
+  const available = (await redisUnreachable()) === undefined;
   if (available) return suite();
   if (process.env.CI === 'true') {
     describe(name, () => {

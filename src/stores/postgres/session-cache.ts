@@ -1,4 +1,5 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
+import { freezeSession, setBounded } from '../cache-entries.js';
 
 /** Current row versions (PostgreSQL's `xmin`) of the given session ids; absent ids have no row. */
 export type VersionCheck = (ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
@@ -61,13 +62,7 @@ export class VersionedSessionCache {
   /** Keeps a session read from its row, with the row's version. */
   set(session: StoredSession, version: string): StoredSession {
     if (this.#limit === 0) return session;
-    Object.freeze(session.properties);
-    Object.freeze(session);
-    if (this.#entries.size >= this.#limit && !this.#entries.has(session.id)) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(session.id, { session, version });
+    setBounded(this.#entries, this.#limit, session.id, { session: freezeSession(session), version });
     return session;
   }
 

@@ -1,4 +1,5 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
+import { freezeSession, setBounded } from '../cache-entries.js';
 
 /**
  * Parsed sessions of one Anvil node, kept coherent with every writer of the Redis server by
@@ -108,13 +109,7 @@ export class TrackingCache {
     read.pending -= 1;
     if (read.pending === 0) this.#reading.delete(id);
     if (read.spoiled || epoch !== this.#epoch || !this.#tracking || session === undefined) return;
-    Object.freeze(session.properties);
-    Object.freeze(session);
-    if (this.#entries.size >= this.#limit && !this.#entries.has(id)) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(id, session);
+    setBounded(this.#entries, this.#limit, id, freezeSession(session));
   }
 
   /** This node changes the session: drop it now, and spoil reads of it in flight. */

@@ -1,4 +1,5 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
+import { freezeSession, setBounded } from '../cache-entries.js';
 import type { SqliteDatabase } from './database.js';
 
 /**
@@ -58,13 +59,7 @@ export class SessionCache {
 
   set(session: StoredSession): StoredSession {
     if (this.#limit === 0) return session;
-    Object.freeze(session.properties);
-    Object.freeze(session);
-    if (this.#entries.size >= this.#limit && !this.#entries.has(session.id)) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(session.id, session);
+    setBounded(this.#entries, this.#limit, session.id, freezeSession(session));
     return session;
   }
 
