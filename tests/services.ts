@@ -44,3 +44,20 @@ export async function redisUnreachable(): Promise<string | undefined> {
     probe.disconnect();
   }
 }
+
+/** Deletes every Redis key under the prefix (SCAN, never KEYS). */
+export async function removeRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
+  redis.on('error', () => {});
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -3,11 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { DATABASE_URL, REDIS_URL } from '../services.js';
+import { DATABASE_URL } from '../services.js';
 
-export { DATABASE_URL, postgresUnreachable, REDIS_URL, redisUnreachable, shown } from '../services.js';
+export {
+  DATABASE_URL,
+  postgresUnreachable,
+  REDIS_URL,
+  redisUnreachable,
+  removeRedisKeys,
+  shown,
+} from '../services.js';
 
 /**
  * Shared helpers of the multi-process tests: real `anvil serve` processes on 127.0.0.1, port 0,
@@ -425,22 +431,5 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
   } finally {
     await client.end();
-  }
-}
-
-/** Deletes every Redis key under the prefix (SCAN, never KEYS). */
-export async function removeRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  redis.on('error', () => {});
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { openRedis, type RedisStores } from '../../src/stores/redis/index.js';
+import { removeRedisKeys } from '../services.js';
 import { describeWithRedis, REDIS_URL } from './redis-support.js';
 import { storedSession } from './session-store.contract.js';
 
@@ -25,12 +26,7 @@ await describeWithRedis('Redis session cache (client-side caching)', () => {
   afterEach(async () => {
     for (const { prefix: p, stores } of opened.splice(0)) {
       await stores.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${p}*`, 'COUNT', 500);
-        if (keys.length > 0) await admin.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await removeRedisKeys(p);
     }
   });
   afterAll(async () => {

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSession } from '../../src/domain/sessions/session.js';
 import { TrackingCache } from '../../src/stores/redis/tracking-cache.js';
+import { storedSession } from '../contract/session-store.contract.js';
 
-function session(id: string, latestAccessTime = 1): StoredSession {
-  return {
-    id,
-    secretHash: Buffer.alloc(32, 7),
-    sessionHandle: `handle-${id}`,
-    universalId: 'id=demo,ou=user,o=alpha,ou=services,ou=am-config',
-    username: 'demo',
-    realm: '/alpha',
-    creationTime: 0,
-    latestAccessTime,
-    maxIdleMinutes: 30,
-    maxSessionMinutes: 120,
-    expiresAt: 30 * 60_000,
-    properties: { AMCtxId: 'ctx' },
-  };
-}
+/** A stored session with the given id (and access time, to tell versions apart). */
+const session = (id: string, latestAccessTime = 1): StoredSession => storedSession({ id, latestAccessTime });
 
 /** A tracker whose PINGs answer only when the test says so. */
 function tracker() {

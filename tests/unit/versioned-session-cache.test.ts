@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSession } from '../../src/domain/sessions/session.js';
 import { VersionedSessionCache } from '../../src/stores/postgres/session-cache.js';
+import { storedSession } from '../contract/session-store.contract.js';
 
-function session(id: string): StoredSession {
-  return {
-    id,
-    secretHash: Buffer.alloc(32, 3),
-    sessionHandle: `handle-${id}`,
-    universalId: 'id=demo,ou=user,o=alpha,ou=services,ou=am-config',
-    username: 'demo',
-    realm: '/alpha',
-    creationTime: 0,
-    latestAccessTime: 0,
-    maxIdleMinutes: 30,
-    maxSessionMinutes: 120,
-    expiresAt: 30 * 60_000,
-    properties: {},
-  };
-}
+const session = (id: string): StoredSession => storedSession({ id });
 
 /** A version check answering from `rows`, recording each batch it was asked. */
 function database(rows: Map<string, string>) {
