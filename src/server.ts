@@ -36,9 +36,10 @@ export async function startServer(
     memoryKiB: config.authn.argon2MemoryKib,
     iterations: config.authn.argon2Iterations,
   });
-  // As many hashes at once as there are hashing threads; the rest queue, up to the limit.
+  // As many hashes at once as the hashing threads hold (one hashing, one next); the rest queue, up
+  // to the limit.
   const hasher = new BoundedHasher(threads, {
-    concurrency: threads.threads,
+    concurrency: threads.capacity,
     queueLimit: config.authn.hashQueueLimit,
   });
   // What the server holds besides Fastify, released on every way out.

@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Argon2WorkerHasher, HASH_NICE } from '../../src/adapters/argon2-workers.js';
+import { Argon2WorkerHasher, HASH_NICE, JOBS_PER_THREAD } from '../../src/adapters/argon2-workers.js';
 
 const FAST = { memoryKiB: 1024, iterations: 1 };
 const open: Argon2WorkerHasher[] = [];
@@ -13,6 +15,15 @@ function hasher(options: { threads?: number; binding?: string } = {}): Argon2Wor
   const made = new Argon2WorkerHasher({ ...FAST, ...options });
   open.push(made);
   return made;
+}
+
+const MARKING = fileURLToPath(new URL('./fixtures/marking-argon2.cjs', import.meta.url));
+
+/** Blocks the event loop (as a busy server would) until `done`, at most 5 s. */
+function blockUntil(done: () => boolean): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = performance.now() + 5_000;
+  while (!done() && performance.now() < deadline) Atomics.wait(pause, 0, 0, 1);
 }
 
 /** The nice value of each thread of this process (Linux). */
@@ -39,6 +50,41 @@ describe('Argon2WorkerHasher', () => {
     const passwords = Array.from({ length: 9 }, (_, i) => (i % 3 === 0 ? 'right' : `wrong-${i}`));
     const answers = await Promise.all(passwords.map((password) => threads.verify(phc, password)));
     expect(answers).toEqual(passwords.map((password) => password === 'right'));
+  });
+
+  it('hands a thread its next job up front, so it goes on while the event loop is busy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anvil-argon2-'));
+    try {
+      const threads = hasher({ threads: 1, binding: MARKING });
+      expect(threads.capacity).toBe(JOBS_PER_THREAD);
+      for (const name of ['first', 'second']) writeFileSync(join(dir, `${name}.go`), '');
+      const first = threads.verify(join(dir, 'first'), 'right');
+      const second = threads.verify(join(dir, 'second'), 'wrong');
+      // The event loop is blocked from here on: the thread can start the second job only if it
+      // was handed over with the first.
+      blockUntil(() => existsSync(join(dir, 'second')));
+      expect(existsSync(join(dir, 'second'))).toBe(true);
+      expect(await first).toBe(true);
+      expect(await second).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a new job to an idle thread before a busy one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anvil-argon2-'));
+    try {
+      const threads = hasher({ threads: 2, binding: MARKING });
+      const jobs = ['a', 'b'].map((name) => threads.verify(join(dir, name), 'right'));
+      // Neither job may end yet: both can have started only on two threads.
+      blockUntil(() => existsSync(join(dir, 'a')) && existsSync(join(dir, 'b')));
+      const startedTogether = existsSync(join(dir, 'a')) && existsSync(join(dir, 'b'));
+      for (const name of ['a', 'b']) writeFileSync(join(dir, `${name}.go`), '');
+      expect(await Promise.all(jobs)).toEqual([true, true]);
+      expect(startedTogether).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(process.platform === 'linux')(
