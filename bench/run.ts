@@ -24,7 +24,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { HASH_CONCURRENCIES } from './lib/argon2.js';
+import { HASH_CONCURRENCY } from './lib/argon2.js';
 import {
   cpuProf,
   filtered,
@@ -233,7 +233,7 @@ async function main(): Promise<number> {
         iterations: ARGON2.iterations,
         parallelism: 1,
       },
-      argon2Concurrencies: HASH_CONCURRENCIES,
+      argon2Concurrency: HASH_CONCURRENCY,
     },
     stores: storesInfo,
     results: found.results,

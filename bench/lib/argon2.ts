@@ -14,18 +14,15 @@ export interface ArgonRate {
 }
 
 /**
- * Anvil verifies passwords on libuv's thread pool (@node-rs/argon2 async tasks), so up to
- * UV_THREADPOOL_SIZE (4) hashes run at once on the machine's cores. The baseline is the better of
- * the raw rate with one hash per core and with as many as the pool runs: whichever is higher.
+ * Anvil hashes passwords on threads of its own, one per core (src/adapters/argon2-workers.ts), so
+ * the ceiling is the raw rate with one hash per core, measured for the whole round. (Earlier runs
+ * took the better of that and four at once, each for half the round: on two cores four hashes do
+ * no more work than two, and the better of two noisy samples overstated the ceiling.)
  */
-export const HASH_CONCURRENCIES = [
-  ...new Set([availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE ?? 4)]),
-].sort((a, b) => a - b);
+export const HASH_CONCURRENCY = availableParallelism();
 
 export function runArgon2Baseline(seconds: number): ArgonRate {
-  const each = seconds / HASH_CONCURRENCIES.length;
-  const runs = HASH_CONCURRENCIES.map((concurrency) => runArgon2Rate(each, concurrency));
-  return runs.reduce((best, r) => (r.rate > best.rate ? r : best));
+  return runArgon2Rate(seconds, HASH_CONCURRENCY);
 }
 
 function runArgon2Rate(seconds: number, concurrency: number): ArgonRate {
