@@ -15,5 +15,7 @@ export const ARGON2 = { memoryKib: 19_456, iterations: 2 };
 export const SESSION_CONNECTIONS = 100;
 export const LOGIN_CONNECTIONS = 16;
 export const PACED_CONNECTIONS = 32;
+/** Seconds of paced load each side gets before latency at a fixed rate is measured. */
+export const PACED_WARMUP_S = 2;
 export const ALPHA = '/am/json/realms/root/realms/alpha';
 export const CLK_TCK = 100;

@@ -4,13 +4,21 @@
  */
 import { type ArgonRate, runArgon2Baseline } from './argon2.js';
 import { profile, type ScenarioId } from './args.js';
-import { LOGIN_CONNECTIONS, SESSION_CONNECTIONS } from './constants.js';
+import { LOGIN_CONNECTIONS, PACED_WARMUP_S, SESSION_CONNECTIONS } from './constants.js';
 import type { Fixture } from './fixture.js';
-import { describe, load, type MeasureWithLatencies, pacedRun, stripLatencies } from './load.js';
+import {
+  describe,
+  load,
+  type MeasureWithLatencies,
+  type PacedSummary,
+  pacedLatencies,
+  pacedRun,
+  stripLatencies,
+} from './load.js';
 import type { Target } from './processes.js';
 import { type ScenarioResult, summarize } from './results.js';
 import { journeySteps, sessionSteps, tokenCycle, zeroPageSteps } from './steps.js';
-import { fmt, log } from './util.js';
+import { fmt, log, mean, percentile, pool } from './util.js';
 
 let bareWarm = false;
 
@@ -78,10 +86,7 @@ export async function sessionScenario(
   };
   if (scenario === 'validate' && options.halfRate !== false) {
     const rate = Math.max(100, Math.round(result.summary.rps / 2));
-    result.halfRate = {
-      anvil: await pacedRun(anvil, scenario, fixture.live, rate, profile.pacedS),
-      bare: await pacedRun(bare, scenario, fixture.live, rate, profile.pacedS),
-    };
+    result.halfRate = await halfRateLatency(fixture, bare, anvil, rate);
     const h = result.halfRate;
     log(
       `    at ${fmt(rate)}/s (half of Anvil's maximum): anvil p50 ${fmt(h.anvil.p50, 3)} p99 ${fmt(h.anvil.p99, 3)} p99.9 ${fmt(h.anvil.p999, 3)} ms; ` +
@@ -89,6 +94,48 @@ export async function sessionScenario(
     );
   }
   return result;
+}
+
+/**
+ * validate at a fixed rate on Anvil and on bare: each side first gets a paced warm-up at that rate
+ * (the open-loop client's own code is cold the first time it runs in the process, and its first
+ * second showed up as the p99 of whichever side went first), then `profile.rounds` rounds of
+ * `profile.pacedS / rounds` seconds alternate, and each side's latencies are pooled.
+ */
+async function halfRateLatency(
+  fixture: Fixture,
+  bare: Target,
+  anvil: Target,
+  rate: number,
+): Promise<{ anvil: PacedSummary; bare: PacedSummary }> {
+  const seconds = Math.max(1, profile.pacedS / profile.rounds);
+  for (const target of [anvil, bare]) await pacedRun(target, 'validate', fixture.live, rate, PACED_WARMUP_S);
+  const runs = new Map<Target, { latencies: Float64Array[]; failures: number; achieved: number[] }>([
+    [anvil, { latencies: [], failures: 0, achieved: [] }],
+    [bare, { latencies: [], failures: 0, achieved: [] }],
+  ]);
+  for (let round = 0; round < profile.rounds; round += 1) {
+    for (const target of round % 2 === 0 ? [anvil, bare] : [bare, anvil]) {
+      const { summary, latencies } = await pacedLatencies(target, 'validate', fixture.live, rate, seconds);
+      const side = runs.get(target) as NonNullable<ReturnType<typeof runs.get>>;
+      side.latencies.push(latencies);
+      side.failures += summary.failures;
+      side.achieved.push(summary.achievedRate);
+    }
+  }
+  const summarizeSide = (target: Target): PacedSummary => {
+    const side = runs.get(target) as NonNullable<ReturnType<typeof runs.get>>;
+    const all = pool(side.latencies);
+    return {
+      offeredRate: rate,
+      achievedRate: mean(side.achieved),
+      failures: side.failures,
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      p999: percentile(all, 99.9),
+    };
+  };
+  return { anvil: summarizeSide(anvil), bare: summarizeSide(bare) };
 }
 
 export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Target): Promise<ScenarioResult> {
@@ -142,7 +189,7 @@ export async function loginScenario(
       if (which === 'argon2') {
         const r = runArgon2Baseline(profile.loginDurationS);
         rates.push(r);
-        log(`    round ${round + 1} argon2 ${fmt(r.rate, 1)} verifies/s (best: ${r.concurrency} at a time)`);
+        log(`    round ${round + 1} argon2 ${fmt(r.rate, 1)} verifies/s (${r.concurrency} at a time)`);
       } else {
         const m = await load(anvil, steps(), { seconds: profile.loginDurationS }, LOGIN_CONNECTIONS);
         anvilRuns.push(m);
