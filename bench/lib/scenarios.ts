@@ -110,21 +110,27 @@ async function halfRateLatency(
 ): Promise<{ anvil: PacedSummary; bare: PacedSummary }> {
   const seconds = Math.max(1, profile.pacedS / profile.rounds);
   for (const target of [anvil, bare]) await pacedRun(target, 'validate', fixture.live, rate, PACED_WARMUP_S);
-  const runs = new Map<Target, { latencies: Float64Array[]; failures: number; achieved: number[] }>([
-    [anvil, { latencies: [], failures: 0, achieved: [] }],
-    [bare, { latencies: [], failures: 0, achieved: [] }],
-  ]);
+  const sides = [anvil, bare].map((target) => ({
+    target,
+    latencies: [] as Float64Array[],
+    failures: 0,
+    achieved: [] as number[],
+  }));
   for (let round = 0; round < profile.rounds; round += 1) {
-    for (const target of round % 2 === 0 ? [anvil, bare] : [bare, anvil]) {
-      const { summary, latencies } = await pacedLatencies(target, 'validate', fixture.live, rate, seconds);
-      const side = runs.get(target) as NonNullable<ReturnType<typeof runs.get>>;
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      const { summary, latencies } = await pacedLatencies(
+        side.target,
+        'validate',
+        fixture.live,
+        rate,
+        seconds,
+      );
       side.latencies.push(latencies);
       side.failures += summary.failures;
       side.achieved.push(summary.achievedRate);
     }
   }
-  const summarizeSide = (target: Target): PacedSummary => {
-    const side = runs.get(target) as NonNullable<ReturnType<typeof runs.get>>;
+  const [anvilSide, bareSide] = sides.map((side): PacedSummary => {
     const all = pool(side.latencies);
     return {
       offeredRate: rate,
@@ -134,8 +140,8 @@ async function halfRateLatency(
       p99: percentile(all, 99),
       p999: percentile(all, 99.9),
     };
-  };
-  return { anvil: summarizeSide(anvil), bare: summarizeSide(bare) };
+  }) as [PacedSummary, PacedSummary];
+  return { anvil: anvilSide, bare: bareSide };
 }
 
 export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Target): Promise<ScenarioResult> {
