@@ -3,9 +3,10 @@ import { fail } from '../domain/errors.js';
 import type { PasswordHasher } from '../domain/identity/store.js';
 
 /**
- * Password hashing with a ceiling: at most `concurrency` hashes run at once (one per core by
- * default), at most `queueLimit` wait; beyond that a login is refused at once with 503 rather
- * than queued behind a flood. Requests that do not hash (validate, refresh…) never wait here.
+ * Password hashing with a ceiling: at most `concurrency` hashes are handed to the inner hasher at
+ * once (one per core by default; the server hands its hashing threads two each, the one they
+ * hash and the next), at most `queueLimit` wait; beyond that a login is refused at once with 503
+ * rather than queued behind a flood. Requests that do not hash (validate, refresh…) never wait here.
  */
 export class BoundedHasher implements PasswordHasher {
   readonly #inner: PasswordHasher;

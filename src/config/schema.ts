@@ -293,7 +293,7 @@ export const ConfigSchema = Type.Object(
           maximum: 100_000,
           default: 64,
           description:
-            'Logins that may wait for a password hash while every core is hashing; more answer 503 at once.',
+            'Logins that may wait for a password hash while every hashing thread (one per core) is busy and holds its next one; more answer 503 at once.',
         }),
         argon2Iterations: Type.Integer({
           minimum: 1,
