@@ -14,9 +14,9 @@ import { cpuProf, profile } from './args.js';
 import { type BulkFixture, bulkSqliteFixture, type FillInfo } from './bulk.js';
 import { SESSION_CONNECTIONS } from './constants.js';
 import { waitForQuiet } from './cpu.js';
-import { describe, load, type MeasureWithLatencies, stripLatencies } from './load.js';
+import { describe, load, type MeasureWithLatencies } from './load.js';
 import { startAnvil, type Target } from './processes.js';
-import { type ScenarioResult, summarize } from './results.js';
+import { againstBare, type ScenarioResult } from './results.js';
 import { sessionScenario, warmBare } from './scenarios.js';
 import { sessionSteps, tokenCycle } from './steps.js';
 import type { TargetCheck } from './targets.js';
@@ -166,16 +166,7 @@ async function besideReference(
     const bigRuns = runs.get(big) ?? [];
     const bareRuns = runs.get(bare) ?? [];
     const smallRuns = runs.get(small) ?? [];
-    const result: ScenarioResult = {
-      store: 'sqlite',
-      scenario: 'growth',
-      baseline: 'bare node:http',
-      rounds: bigRuns.map((a, i) => ({
-        anvil: stripLatencies(a),
-        baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
-      })),
-      summary: summarize(bigRuns, bareRuns),
-    };
+    const result = againstBare('sqlite', 'growth', bigRuns, bareRuns);
     const referenceRps = mean(smallRuns.map((m) => m.rps));
     return {
       sessions,

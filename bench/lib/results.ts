@@ -1,7 +1,7 @@
 /** What a throughput scenario records, and how its rounds are summarised. */
 import type { ArgonRate } from './argon2.js';
 import type { ScenarioId, StoreKind } from './args.js';
-import type { Measure, MeasureWithLatencies, PacedSummary } from './load.js';
+import { type Measure, type MeasureWithLatencies, type PacedSummary, stripLatencies } from './load.js';
 import { mean, percentile } from './util.js';
 
 export interface ScenarioResult {
@@ -84,4 +84,23 @@ export function summarize(
     summary.otherCores = Math.max(summary.otherCores, ...bare.map((b) => b.cpu.otherCores));
   }
   return summary;
+}
+
+/** A scenario measured against bare node:http: its rounds side by side and their summary. */
+export function againstBare(
+  store: StoreKind,
+  scenario: ScenarioId,
+  anvilRuns: MeasureWithLatencies[],
+  bareRuns: MeasureWithLatencies[],
+): ScenarioResult {
+  return {
+    store,
+    scenario,
+    baseline: 'bare node:http',
+    rounds: anvilRuns.map((a, i) => ({
+      anvil: stripLatencies(a),
+      baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
+    })),
+    summary: summarize(anvilRuns, bareRuns),
+  };
 }

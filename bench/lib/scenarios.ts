@@ -16,7 +16,7 @@ import {
   stripLatencies,
 } from './load.js';
 import type { Target } from './processes.js';
-import { type ScenarioResult, summarize } from './results.js';
+import { againstBare, type ScenarioResult, summarize } from './results.js';
 import { journeySteps, sessionSteps, tokenCycle, zeroPageSteps } from './steps.js';
 import { fmt, log, mean, percentile, pool } from './util.js';
 
@@ -74,16 +74,7 @@ export async function sessionScenario(
   const { bareRuns, otherRuns: anvilRuns } = await alternateRounds(bare, anvil, (target) =>
     run(target, profile.durationS),
   );
-  const result: ScenarioResult = {
-    store: fixture.store,
-    scenario,
-    baseline: 'bare node:http',
-    rounds: anvilRuns.map((a, i) => ({
-      anvil: stripLatencies(a),
-      baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
-    })),
-    summary: summarize(anvilRuns, bareRuns),
-  };
+  const result = againstBare(fixture.store, scenario, anvilRuns, bareRuns);
   if (scenario === 'validate' && options.halfRate !== false) {
     const rate = Math.max(100, Math.round(result.summary.rps / 2));
     result.halfRate = await halfRateLatency(fixture, bare, anvil, rate);
@@ -168,16 +159,7 @@ export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Targ
   const { bareRuns, otherRuns: anvilRuns } = await alternateRounds(bare, anvil, (target) =>
     run(target, amount),
   );
-  return {
-    store: fixture.store,
-    scenario: 'logout',
-    baseline: 'bare node:http',
-    rounds: anvilRuns.map((a, i) => ({
-      anvil: stripLatencies(a),
-      baseline: stripLatencies(bareRuns[i] as MeasureWithLatencies),
-    })),
-    summary: summarize(anvilRuns, bareRuns),
-  };
+  return againstBare(fixture.store, 'logout', anvilRuns, bareRuns);
 }
 
 export async function loginScenario(
