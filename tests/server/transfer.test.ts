@@ -3,17 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer } from '../../src/server.js';
 import { migrations } from '../../src/stores/postgres/index.js';
+import {
+  DATABASE_URL,
+  postgresUnreachable,
+  REDIS_URL,
+  redisUnreachable,
+  removeRedisKeys,
+  shown,
+} from '../services.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const DATABASE_URL = process.env.ANVIL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.ANVIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'Ch4ng31t!';
 const ADMIN_PASSWORD = 'admin-password';
 const ALPHA = '/am/json/realms/root/realms/alpha';
@@ -300,21 +305,11 @@ describe('anvil export and import on SQLite', { timeout: 90_000 }, () => {
 
 /** Why PostgreSQL or Redis cannot be used, or `undefined` when both answer. */
 async function unreachableBecause(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  redis.on('error', () => {});
   const reasons: string[] = [];
-  await client
-    .connect()
-    .then(() => client.query('SELECT 1'))
-    .catch((error: Error) => reasons.push(`PostgreSQL at ${DATABASE_URL}: ${error.message}`));
-  await client.end().catch(() => {});
-  await redis
-    .connect()
-    .then(() => redis.ping())
-    .catch((error: Error) => reasons.push(`Redis at ${REDIS_URL}: ${error.message}`));
-  redis.disconnect();
+  const postgres = await postgresUnreachable();
+  if (postgres !== undefined) reasons.push(`PostgreSQL at ${shown(DATABASE_URL)}: ${postgres}`);
+  const redis = await redisUnreachable();
+  if (redis !== undefined) reasons.push(`Redis at ${shown(REDIS_URL)}: ${redis}`);
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
@@ -339,22 +334,13 @@ const MOVED: [string, number][] = [
 
 moving('moving to PostgreSQL and Redis', { timeout: 120_000 }, () => {
   const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
   const schemas: string[] = [];
   const prefixes: string[] = [];
   afterAll(async () => {
     for (const schema of schemas)
       await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
     await admin.end();
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    redis.disconnect();
+    for (const prefix of prefixes) await removeRedisKeys(prefix);
   });
   /** The environment of a node on a fresh schema and Redis key prefix, with an empty data directory. */
   const moved = () => {
