@@ -4,7 +4,7 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { openPostgres, type PostgresStores } from '../../src/stores/postgres/index.js';
 import type { PostgresSessionStore } from '../../src/stores/postgres/session-store.js';
 import { DATABASE_URL, describeWithPostgres } from './postgres-support.js';
-import { storedSession } from './session-store.contract.js';
+import { expectOtherNodesWritesSeen, storedSession } from './session-store.contract.js';
 
 await describeWithPostgres('PostgreSQL session cache (row versions)', () => {
   const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
@@ -45,22 +45,9 @@ await describeWithPostgres('PostgreSQL session cache (row versions)', () => {
 
   it("sees every other node's change at once: touch, properties, logout, a user's logout", async () => {
     const { a, b } = await pair();
-    const session = storedSession();
-    await b.sessions.insert(session);
-    await a.sessions.get(session.id);
-    await b.sessions.touch(session.id, session.latestAccessTime + 60_000, session.expiresAt + 60_000);
-    expect((await a.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 60_000);
-    await b.sessions.mergeProperties(session.id, { colour: 'blue' });
-    expect((await a.sessions.get(session.id))?.properties.colour).toBe('blue');
-    await b.sessions.delete(session.id);
-    expect(await a.sessions.get(session.id)).toBeUndefined();
-    expect(a.sessions.cachedSessions).toBe(0);
-
-    const other = storedSession();
-    await b.sessions.insert(other);
-    await a.sessions.get(other.id);
-    await b.sessions.deleteByUniversalId(other.universalId);
-    expect(await a.sessions.get(other.id)).toBeUndefined();
+    await expectOtherNodesWritesSeen(a.sessions, b.sessions, () => {
+      expect(a.sessions.cachedSessions).toBe(0);
+    });
   });
 
   it('sees a change made by any client of the database, and a row that went away', async () => {

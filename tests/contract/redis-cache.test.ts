@@ -4,7 +4,7 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { openRedis, type RedisStores } from '../../src/stores/redis/index.js';
 import { removeRedisKeys } from '../services.js';
 import { describeWithRedis, REDIS_URL } from './redis-support.js';
-import { storedSession } from './session-store.contract.js';
+import { expectOtherNodesWritesSeen, storedSession } from './session-store.contract.js';
 
 await describeWithRedis('Redis session cache (client-side caching)', () => {
   const admin = new Redis(REDIS_URL);
@@ -48,21 +48,7 @@ await describeWithRedis('Redis session cache (client-side caching)', () => {
 
   it("sees every other node's change at once: touch, properties, logout, a user's logout", async () => {
     const { a, b } = await pair();
-    const session = storedSession();
-    await b.sessions.insert(session);
-    await a.sessions.get(session.id);
-    await b.sessions.touch(session.id, session.latestAccessTime + 60_000, session.expiresAt + 60_000);
-    expect((await a.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 60_000);
-    await b.sessions.mergeProperties(session.id, { colour: 'blue' });
-    expect((await a.sessions.get(session.id))?.properties.colour).toBe('blue');
-    await b.sessions.delete(session.id);
-    expect(await a.sessions.get(session.id)).toBeUndefined();
-
-    const other = storedSession();
-    await b.sessions.insert(other);
-    await a.sessions.get(other.id);
-    await b.sessions.deleteByUniversalId(other.universalId);
-    expect(await a.sessions.get(other.id)).toBeUndefined();
+    await expectOtherNodesWritesSeen(a.sessions, b.sessions);
   });
 
   it('sees a change made by any Redis client, and a key that went away', async () => {

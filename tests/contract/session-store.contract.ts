@@ -45,6 +45,34 @@ export function storedSession(overrides: Partial<StoredSession> = {}): StoredSes
 }
 
 /**
+ * For the shared stores' caches: node `a` has read a session; node `b` then touches it, sets a
+ * property, logs it out, and logs out every session of another user — `a` sees each at once.
+ * `afterLogout` runs right after the logout has been seen.
+ */
+export async function expectOtherNodesWritesSeen(
+  a: SessionStore,
+  b: SessionStore,
+  afterLogout: () => void = () => {},
+): Promise<void> {
+  const session = storedSession();
+  await b.insert(session);
+  await a.get(session.id);
+  await b.touch(session.id, session.latestAccessTime + 60_000, session.expiresAt + 60_000);
+  expect((await a.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 60_000);
+  await b.mergeProperties(session.id, { colour: 'blue' });
+  expect((await a.get(session.id))?.properties.colour).toBe('blue');
+  await b.delete(session.id);
+  expect(await a.get(session.id)).toBeUndefined();
+  afterLogout();
+
+  const other = storedSession();
+  await b.insert(other);
+  await a.get(other.id);
+  await b.deleteByUniversalId(other.universalId);
+  expect(await a.get(other.id)).toBeUndefined();
+}
+
+/**
  * The shared contract of `SessionStore` (src/domain/sessions/store.ts). Only the interface is
  * used, so that the same suite runs against every implementation (memory, SQLite, Redis, …).
  */
