@@ -116,24 +116,17 @@ export interface PacedSummary {
   p999: number;
 }
 
-/** A session action at a fixed rate over `tokens`, open loop, for `seconds`. */
-export async function pacedRun(
-  target: Target,
-  action: string,
-  tokens: readonly string[],
-  rate: number,
-  seconds: number,
-): Promise<PacedSummary> {
-  return (await pacedLatencies(target, action, tokens, rate, seconds)).summary;
-}
-
-/** `pacedRun`, with every latency (ms, ascending) for pooling over rounds. */
+/**
+ * A session action at a fixed rate over `tokens`, open loop, for `seconds`: the summary, and every
+ * latency (ms, ascending) for pooling over rounds.
+ */
 export async function pacedLatencies(
-  target: Target,
+  target: Pick<Target, 'name' | 'port'>,
   action: string,
   tokens: readonly string[],
   rate: number,
   seconds: number,
+  options: { spin?: boolean } = {},
 ): Promise<{ summary: PacedSummary; latencies: Float64Array }> {
   const next = tokenCycle(tokens);
   const head =
@@ -147,6 +140,7 @@ export async function pacedLatencies(
     connections: PACED_CONNECTIONS,
     request: () => Buffer.from(`${head}iplanetdirectorypro: ${next()}\r\n\r\n`, 'latin1'),
     ok: (status, body) => status === 200 && (target.name !== 'anvil' || accept(body)),
+    spin: options.spin === true,
   });
   const summary: PacedSummary = {
     offeredRate: rate,

@@ -88,13 +88,13 @@ export function markdown(f: Findings, checks: TargetCheck[]): string {
   if (half.length > 0) {
     lines.push(
       '',
-      '| store | validate at a fixed rate | Anvil p50 / p99 / p99.9 ms | bare p50 / p99 / p99.9 ms (same rate) |',
-      '|---|---:|---|---|',
+      '| store | validate at a fixed rate | Anvil p50 / p99 / p99.9 ms | bare p50 / p99 / p99.9 ms (same rate) | client |',
+      '|---|---:|---|---|---|',
     );
     for (const r of half) {
       const h = r.halfRate as NonNullable<ScenarioResult['halfRate']>;
       lines.push(
-        `| ${r.store} | ${fmt(h.anvil.offeredRate)}/s | ${fmt(h.anvil.p50, 3)} / ${fmt(h.anvil.p99, 3)} / ${fmt(h.anvil.p999, 3)} | ${fmt(h.bare.p50, 3)} / ${fmt(h.bare.p99, 3)} / ${fmt(h.bare.p999, 3)} |`,
+        `| ${r.store} | ${fmt(h.anvil.offeredRate)}/s | ${fmt(h.anvil.p50, 3)} / ${fmt(h.anvil.p99, 3)} / ${fmt(h.anvil.p999, 3)} | ${fmt(h.bare.p50, 3)} / ${fmt(h.bare.p99, 3)} / ${fmt(h.bare.p999, 3)} | ${h.client ?? '1 ms timer, in the runner'} |`,
       );
     }
   }

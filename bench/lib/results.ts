@@ -33,7 +33,8 @@ export interface ScenarioResult {
     generatorCores: number;
     otherCores: number;
   };
-  halfRate?: { anvil: PacedSummary; bare: PacedSummary };
+  /** validate at half of Anvil's maximum; `client`: how the fixed-rate client ran (older files lack it). */
+  halfRate?: { anvil: PacedSummary; bare: PacedSummary; client?: string };
   /** Cores other processes used just before the scenario started. */
   othersBefore?: number;
 }

@@ -2,19 +2,14 @@
  * The throughput scenarios: session actions and logout against bare node:http, logins against the
  * raw argon2id verify rate, alternating sides round by round.
  */
+
+import { pin, usableCpus } from './affinity.js';
 import { type ArgonRate, runArgon2Baseline } from './argon2.js';
-import { profile, type ScenarioId } from './args.js';
+import { profile, type ScenarioId, type StoreKind } from './args.js';
 import { LOGIN_CONNECTIONS, PACED_WARMUP_S, SESSION_CONNECTIONS } from './constants.js';
 import type { Fixture } from './fixture.js';
-import {
-  describe,
-  load,
-  type MeasureWithLatencies,
-  type PacedSummary,
-  pacedLatencies,
-  pacedRun,
-  stripLatencies,
-} from './load.js';
+import { describe, load, type MeasureWithLatencies, type PacedSummary, stripLatencies } from './load.js';
+import { PacedProcess } from './paced-process.js';
 import type { Target } from './processes.js';
 import { againstBare, type ScenarioResult, summarize } from './results.js';
 import { journeySteps, sessionSteps, tokenCycle, zeroPageSteps } from './steps.js';
@@ -88,51 +83,94 @@ export async function sessionScenario(
 }
 
 /**
- * validate at a fixed rate on Anvil and on bare: each side first gets a paced warm-up at that rate
- * (the open-loop client's own code is cold the first time it runs in the process, and its first
- * second showed up as the p99 of whichever side went first), then `profile.rounds` rounds of
- * `profile.pacedS / rounds` seconds alternate, and each side's latencies are pooled.
+ * validate at a fixed rate on Anvil and on bare, from a client process of its own
+ * (bench/paced-client.ts): each side first gets a paced warm-up at that rate (the client's code is
+ * cold the first time it runs), then `profile.rounds` rounds of `profile.pacedS / rounds` seconds
+ * alternate, and each side's latencies are pooled. See `fixedRatePlan` for how the client and the
+ * servers share the CPUs.
  */
 async function halfRateLatency(
   fixture: Fixture,
   bare: Target,
   anvil: Target,
   rate: number,
-): Promise<{ anvil: PacedSummary; bare: PacedSummary }> {
+): Promise<NonNullable<ScenarioResult['halfRate']>> {
   const seconds = Math.max(1, profile.pacedS / profile.rounds);
-  for (const target of [anvil, bare]) await pacedRun(target, 'validate', fixture.live, rate, PACED_WARMUP_S);
-  const sides = [anvil, bare].map((target) => ({
-    target,
-    latencies: [] as Float64Array[],
-    failures: 0,
-    achieved: [] as number[],
-  }));
-  for (let round = 0; round < profile.rounds; round += 1) {
-    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-      const { summary, latencies } = await pacedLatencies(
-        side.target,
-        'validate',
-        fixture.live,
-        rate,
-        seconds,
-      );
-      side.latencies.push(latencies);
-      side.failures += summary.failures;
-      side.achieved.push(summary.achievedRate);
+  const plan = fixedRatePlan(fixture.store);
+  const client = await PacedProcess.start(plan.client);
+  const run = (target: Target, s: number) =>
+    client.run({
+      target: { name: target.name, port: target.port },
+      action: 'validate',
+      tokens: fixture.live,
+      rate,
+      seconds: s,
+      spin: plan.spin,
+    });
+  try {
+    if (plan.servers) for (const target of [anvil, bare]) pin(target.pid, plan.servers);
+    for (const target of [anvil, bare]) await run(target, PACED_WARMUP_S);
+    const sides = [anvil, bare].map((target) => ({
+      target,
+      latencies: [] as Float64Array[],
+      failures: 0,
+      achieved: [] as number[],
+    }));
+    for (let round = 0; round < profile.rounds; round += 1) {
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        const { summary, latencies } = await run(side.target, seconds);
+        side.latencies.push(latencies);
+        side.failures += summary.failures;
+        side.achieved.push(summary.achievedRate);
+      }
     }
+    const [anvilSide, bareSide] = sides.map((side): PacedSummary => {
+      const all = pool(side.latencies);
+      return {
+        offeredRate: rate,
+        achievedRate: mean(side.achieved),
+        failures: side.failures,
+        p50: percentile(all, 50),
+        p99: percentile(all, 99),
+        p999: percentile(all, 99.9),
+      };
+    }) as [PacedSummary, PacedSummary];
+    return { anvil: anvilSide, bare: bareSide, client: plan.description };
+  } finally {
+    await client.stop();
+    if (plan.servers) for (const target of [anvil, bare]) pin(target.pid, plan.all);
   }
-  const [anvilSide, bareSide] = sides.map((side): PacedSummary => {
-    const all = pool(side.latencies);
+}
+
+/**
+ * On the embedded store, where Anvil needs no other process, the client gets a CPU of its own and
+ * releases every request when it falls due (spinning: a whole core), and both servers run on the
+ * other CPUs for the measurement: the requests arrive spaced as the rate says, and neither side
+ * waits for the client's CPU. The 1 ms timer released them in bursts (20 at once at 20,000/s,
+ * more when the timer fired late) and made them queue behind each other. With Redis or
+ * PostgreSQL, whose servers need CPU of their own on the same cores, the client uses the timer
+ * and nothing is pinned (pinned, Anvil waited for the CPU behind its store).
+ */
+function fixedRatePlan(store: StoreKind): {
+  spin: boolean;
+  client?: number[];
+  servers?: number[];
+  all: number[];
+  description: string;
+} {
+  const all = usableCpus();
+  const last = all[all.length - 1];
+  if (store === 'sqlite' && all.length >= 2 && last !== undefined) {
+    const servers = all.slice(0, -1);
     return {
-      offeredRate: rate,
-      achievedRate: mean(side.achieved),
-      failures: side.failures,
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
-      p999: percentile(all, 99.9),
+      spin: true,
+      client: [last],
+      servers,
+      all,
+      description: `spinning, on CPU ${last}; servers on CPU ${servers.join(',')}`,
     };
-  }) as [PacedSummary, PacedSummary];
-  return { anvil: anvilSide, bare: bareSide };
+  }
+  return { spin: false, all, description: '1 ms timer, not pinned' };
 }
 
 export async function logoutScenario(fixture: Fixture, bare: Target, anvil: Target): Promise<ScenarioResult> {
