@@ -88,7 +88,7 @@ async function main(): Promise<number> {
     `Anvil benchmark (${quick ? 'quick' : 'full'}): ${host.cpu}, ${host.nproc} cores, ${host.memoryGiB} GiB, Node ${host.node}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
   log(
-    `  ${profile.rounds} round(s) × ${profile.durationS} s per side (warm-up ${profile.warmupS} s), ${SESSION_CONNECTIONS} connections (${LOGIN_CONNECTIONS} for logins), ${profile.sessions} live sessions`,
+    `  ${profile.rounds} round(s) × ${profile.durationS} s per side (logins: ${profile.loginRounds} × ${profile.loginDurationS} s; warm-up ${profile.warmupS} s), ${SESSION_CONNECTIONS} connections (${LOGIN_CONNECTIONS} for logins), ${profile.sessions} live sessions`,
   );
   const workDir = mkdtempSync(join(tmpdir(), 'anvil-bench-'));
   const scenarios = STORE_SCENARIOS.filter((s) => only.includes(s));

@@ -114,6 +114,8 @@ export interface PacedSummary {
   p50: number;
   p99: number;
   p999: number;
+  /** Where latencies of several rounds are pooled: each round's own p99. */
+  roundP99?: number[];
 }
 
 /**

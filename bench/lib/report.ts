@@ -7,6 +7,7 @@ import { profileTop } from './cpuprofile.js';
 import { type FloorResult, floorMarkdown } from './floor.js';
 import { type GrowthResult, growthChecks, growthMarkdown } from './growth.js';
 import { type IsolationResult, isolationChecks, isolationMarkdown } from './isolation.js';
+import type { PacedSummary } from './load.js';
 import { type MemoryResult, memoryMarkdown } from './memory.js';
 import { type RestartResult, restartMarkdown } from './restart.js';
 import type { ScenarioResult } from './results.js';
@@ -85,6 +86,8 @@ export function markdown(f: Findings, checks: TargetCheck[]): string {
     );
   }
   const half = results.filter((r) => r.halfRate);
+  const rounds = (side: PacedSummary) =>
+    side.roundP99 ? ` (p99 by round: ${side.roundP99.map((x) => fmt(x, 2)).join(', ')})` : '';
   if (half.length > 0) {
     lines.push(
       '',
@@ -94,7 +97,7 @@ export function markdown(f: Findings, checks: TargetCheck[]): string {
     for (const r of half) {
       const h = r.halfRate as NonNullable<ScenarioResult['halfRate']>;
       lines.push(
-        `| ${r.store} | ${fmt(h.anvil.offeredRate)}/s | ${fmt(h.anvil.p50, 3)} / ${fmt(h.anvil.p99, 3)} / ${fmt(h.anvil.p999, 3)} | ${fmt(h.bare.p50, 3)} / ${fmt(h.bare.p99, 3)} / ${fmt(h.bare.p999, 3)} | ${h.client ?? '1 ms timer, in the runner'} |`,
+        `| ${r.store} | ${fmt(h.anvil.offeredRate)}/s | ${fmt(h.anvil.p50, 3)} / ${fmt(h.anvil.p99, 3)} / ${fmt(h.anvil.p999, 3)}${rounds(h.anvil)} | ${fmt(h.bare.p50, 3)} / ${fmt(h.bare.p99, 3)} / ${fmt(h.bare.p999, 3)}${rounds(h.bare)} | ${h.client ?? '1 ms timer, in the runner'} |`,
       );
     }
   }

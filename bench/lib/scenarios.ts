@@ -115,6 +115,7 @@ async function halfRateLatency(
       latencies: [] as Float64Array[],
       failures: 0,
       achieved: [] as number[],
+      roundP99: [] as number[],
     }));
     for (let round = 0; round < profile.rounds; round += 1) {
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
@@ -122,6 +123,10 @@ async function halfRateLatency(
         side.latencies.push(latencies);
         side.failures += summary.failures;
         side.achieved.push(summary.achievedRate);
+        side.roundP99.push(summary.p99);
+        log(
+          `    round ${round + 1} ${side.target.name.padEnd(7)} at ${fmt(rate)}/s: p50 ${fmt(summary.p50, 3)} p99 ${fmt(summary.p99, 3)} ms`,
+        );
       }
     }
     const [anvilSide, bareSide] = sides.map((side): PacedSummary => {
@@ -133,6 +138,7 @@ async function halfRateLatency(
         p50: percentile(all, 50),
         p99: percentile(all, 99),
         p999: percentile(all, 99.9),
+        roundP99: side.roundP99,
       };
     }) as [PacedSummary, PacedSummary];
     return { anvil: anvilSide, bare: bareSide, client: plan.description };
@@ -209,7 +215,7 @@ export async function loginScenario(
   await load(anvil, steps(), { seconds: profile.warmupS }, LOGIN_CONNECTIONS);
   const anvilRuns: MeasureWithLatencies[] = [];
   const rates: ArgonRate[] = [];
-  for (let round = 0; round < profile.rounds; round += 1) {
+  for (let round = 0; round < profile.loginRounds; round += 1) {
     const order = round % 2 === 0 ? ['argon2', 'anvil'] : ['anvil', 'argon2'];
     for (const which of order) {
       if (which === 'argon2') {
