@@ -12,7 +12,7 @@ export function usableCpus(): number[] {
 }
 
 /** `0-2,5` → [0, 1, 2, 5]. */
-export function parseCpuList(list: string): number[] {
+function parseCpuList(list: string): number[] {
   const cpus: number[] = [];
   for (const part of list.trim().split(',')) {
     const [from, to = from] = part.split('-').map(Number);
