@@ -165,9 +165,13 @@ function connection(options: RedisStoreOptions): { client: Client; where: string
   }
   if (parsed.password) parsed.password = '***';
   // Auto-pipelining sends the commands of one event-loop turn in one write: under load, one
-  // system call (and one Redis read) for many requests instead of one each.
+  // system call (and one Redis read) for many requests instead of one each. With the session
+  // cache the connection carries only misses and writes, rarely two in one turn, and each
+  // pipeline auto-pipelining builds (one per turn) outlives the young generation: old-generation
+  // garbage, slower scavenges and more full collections for nothing (bench/README.md).
+  const pipelined = (options.sessionCacheEntries ?? DEFAULT_REDIS_SESSION_CACHE_ENTRIES) <= 0;
   return {
-    client: new Redis(address, { lazyConnect: true, enableAutoPipelining: true }),
+    client: new Redis(address, { lazyConnect: true, enableAutoPipelining: pipelined }),
     where: parsed.toString(),
   };
 }

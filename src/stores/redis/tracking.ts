@@ -25,7 +25,13 @@ export async function startTracking(
   limit: number,
   onError: (error: Error) => void,
 ): Promise<Tracking> {
-  const tracker = client.duplicate({ lazyConnect: true, autoResubscribe: false });
+  // No auto-pipelining: PINGs go one at a time, and auto-pipelining wraps each in a pipeline of
+  // its own — objects that outlive the young generation, to be swept by full collections.
+  const tracker = client.duplicate({
+    lazyConnect: true,
+    autoResubscribe: false,
+    enableAutoPipelining: false,
+  });
   const cache = new TrackingCache(limit, () => tracker.ping());
   const sessionKey = keys.session('');
   let trackerId: number | undefined;
