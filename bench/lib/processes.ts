@@ -38,6 +38,13 @@ export interface ServerSetup {
   storeComms: readonly string[];
 }
 
+/**
+ * A server under test, in a session of its own (`setsid`), as a service runs. On Linux with
+ * autogroup scheduling a session is a scheduling group: a server left in the runner's session
+ * shares one group with autocannon, and while logins kept every core busy the store's server (in
+ * a group of its own) waited 25–36 ms at a time for a CPU, with its socket full of requests
+ * (bench/README.md). Every child is still killed by the runner on exit or interrupt.
+ */
 export function spawnChild(
   command: string,
   argv: string[],
@@ -45,7 +52,7 @@ export function spawnChild(
   logFile: string,
 ): ChildProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', log, log] });
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   children.add(child);
   child.once('exit', () => children.delete(child));
