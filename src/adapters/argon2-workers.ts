@@ -28,11 +28,13 @@ interface Slot {
 }
 
 /**
- * argon2id on threads of its own that run at a lower scheduling priority than everything else
- * on the machine. A login burst keeps every core hashing; at normal priority the hashes then take
- * CPU turns from the event loop, from Redis and from PostgreSQL, and a validate waits behind them
- * for milliseconds. At `nice` +10 (Linux: a per-thread setting) a waking event loop or store
- * process runs at once, and the hashes get every cycle nobody else wants.
+ * argon2id on threads of its own that run at a lower scheduling priority than the rest of the
+ * process. A login burst keeps every core hashing; at the same priority the hashes then take CPU
+ * turns from the event loop, and a validate waits behind them for milliseconds. At `nice` +10
+ * (Linux: a per-thread setting) a waking event loop runs at once, and the hashes get every cycle
+ * it does not want. `nice` ranks threads within one scheduling group only: Redis or PostgreSQL on
+ * the same machine are in groups of their own (a service's cgroup, a session's autogroup), and
+ * Anvil must be too, not share one with another busy program (docs/operations.md).
  *
  * Each thread holds up to `JOBS_PER_THREAD` jobs: while it hashes one, the next already waits in
  * its message port. Under load the event loop is busy with requests, and a thread that had to wait
