@@ -57,7 +57,8 @@ type Client = Redis | Cluster;
  */
 export async function openRedis(options: RedisStoreOptions): Promise<RedisStores> {
   const keys = new RedisKeys(effectivePrefix(options.keyPrefix));
-  const { client, where } = connection(options);
+  const cacheEntries = options.sessionCacheEntries ?? DEFAULT_REDIS_SESSION_CACHE_ENTRIES;
+  const { client, where } = connection(options, cacheEntries);
   let lastError: Error | undefined;
   client.on('error', (error: Error) => {
     lastError = error;
@@ -86,7 +87,6 @@ export async function openRedis(options: RedisStoreOptions): Promise<RedisStores
   >;
   const run: ScriptRunner = (name, scriptKeys, args) =>
     commands[name].call(client, ...scriptKeys, keys.prefix, ...args);
-  const cacheEntries = options.sessionCacheEntries ?? DEFAULT_REDIS_SESSION_CACHE_ENTRIES;
   let tracking: Tracking | undefined;
   if (cacheEntries > 0 && client instanceof Redis && options.sentinels === undefined) {
     tracking = await startTracking(client, keys, cacheEntries, (error) => options.onError?.(error));
@@ -129,7 +129,8 @@ async function startup(connected: Promise<void>): Promise<void> {
   }
 }
 
-function connection(options: RedisStoreOptions): { client: Client; where: string } {
+/** The client for the configured mode; `cacheEntries`: the session cache's size (URL mode only). */
+function connection(options: RedisStoreOptions, cacheEntries: number): { client: Client; where: string } {
   const { url, sentinels, sentinelName, cluster } = options;
   const modes = [url !== undefined, sentinels !== undefined, cluster !== undefined].filter(Boolean).length;
   if (modes > 1) throw new Error('Redis: give one of url, sentinels or cluster');
@@ -169,9 +170,8 @@ function connection(options: RedisStoreOptions): { client: Client; where: string
   // cache the connection carries only misses and writes, rarely two in one turn, and each
   // pipeline auto-pipelining builds (one per turn) outlives the young generation: old-generation
   // garbage, slower scavenges and more full collections for nothing (bench/README.md).
-  const pipelined = (options.sessionCacheEntries ?? DEFAULT_REDIS_SESSION_CACHE_ENTRIES) <= 0;
   return {
-    client: new Redis(address, { lazyConnect: true, enableAutoPipelining: pipelined }),
+    client: new Redis(address, { lazyConnect: true, enableAutoPipelining: cacheEntries <= 0 }),
     where: parsed.toString(),
   };
 }
