@@ -75,7 +75,7 @@ export class Checkpointer {
 const require = createRequire(import.meta.url);
 
 /** Frames in the log (4 KiB pages: 64 MiB) past which the worker starts it over. */
-export const RESTART_FRAMES = 16_384;
+const RESTART_FRAMES = 16_384;
 
 /** The worker: CommonJS, evaluated as a string so that it runs the same from src/ and dist/. */
 const WORKER_SOURCE = `
