@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { sha256 } from '../../core/tokens.js';
 
 /**
  * Schema changes, applied in order inside one transaction; `anvil_schema` records how many have
@@ -155,3 +156,18 @@ export async function migrate(pool: pg.Pool, tables: Tables): Promise<void> {
     );
   });
 }
+
+/**
+ * A named (server-side prepared) statement: each connection parses and plans it once, instead of
+ * on every request. Named after its text, since the table names differ per schema.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `anvil_${sha256(text).toString('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
+const statementNames = new Map<string, string>();

@@ -1,10 +1,9 @@
 import pg from 'pg';
-import { sha256 } from '../../core/tokens.js';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
-import { inTransaction, type Tables } from './database.js';
+import { inTransaction, prepared, type Tables } from './database.js';
 import { VersionedSessionCache } from './session-cache.js';
 
 /** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
@@ -205,23 +204,8 @@ function toParams(s: StoredSession): unknown[] {
   ];
 }
 
-/**
- * A named (server-side prepared) statement: each connection parses and plans it once, instead of
- * on every request. Named after its text, since the table names differ per schema.
- */
 /** A safe integer as an SQL literal (times in ms); anything else is a bug, not input. */
 function integer(value: number): string {
   if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
   return String(value);
 }
-
-function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `anvil_${sha256(text).toString('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values };
-}
-
-const statementNames = new Map<string, string>();

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { UsedJourneyStore } from '../../domain/authn/authn-service.js';
-import type { Tables } from './database.js';
+import { prepared, type Tables } from './database.js';
 
 export class PostgresUsedJourneyStore implements UsedJourneyStore {
   readonly #pool: pg.Pool;
@@ -13,8 +13,10 @@ export class PostgresUsedJourneyStore implements UsedJourneyStore {
 
   async spend(id: string, expiresAt: number): Promise<boolean> {
     const { rowCount } = await this.#pool.query(
-      `INSERT INTO ${this.#t} (id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [id, expiresAt],
+      prepared(`INSERT INTO ${this.#t} (id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+        id,
+        expiresAt,
+      ]),
     );
     return (rowCount ?? 0) > 0;
   }
