@@ -362,6 +362,79 @@ describe('authentication journeys', () => {
       expect(await sessions.resolve(outcome.token)).toMatchObject({ username: 'demo', realm: '/alpha' });
     });
 
+    it('reads the user from the store once per request (the password check and the new session)', async () => {
+      let reads = 0;
+      const store = new MemoryIdentityStore();
+      const get = store.get.bind(store);
+      store.get = (realm, username) => {
+        reads += 1;
+        return get(realm, username);
+      };
+      const counted = new IdentityService({ store, hasher: new FakeHasher(), clock });
+      await counted.create(alpha, { username: 'demo', password: PASSWORD });
+      const service = new AuthnService({
+        realms: registry,
+        identities: counted,
+        sessions,
+        codec,
+        used: new MemoryUsedJourneyStore(),
+        lockouts,
+        trees: new TreeCatalog(defaultTrees()),
+        nodeServices: { identities: counted, lockouts, clock },
+      });
+      reads = 0;
+      const zeroPage = await service.authenticate({
+        realm: alpha,
+        zeroPage: { username: 'demo', password: PASSWORD },
+      });
+      expect(asSuccess(zeroPage).identity?.username).toBe('demo');
+      expect(reads).toBe(1);
+      const step = asStep(await service.authenticate({ realm: alpha }));
+      reads = 0;
+      const callbacks = answer(step.callbacks, 'demo', PASSWORD);
+      asSuccess(await service.authenticate({ realm: alpha, authId: step.authId, callbacks }));
+      expect(reads).toBe(1);
+      // Each request reads afresh: a change between two requests is seen.
+      await counted.update(alpha, 'demo', { status: 'Inactive' });
+      const refused = service.authenticate({
+        realm: alpha,
+        zeroPage: { username: 'demo', password: PASSWORD },
+      });
+      expect((await rejection(refused)).kind).toBe('LoginFailure');
+    });
+
+    it('sees a change a node made to the user after the password check when it opens the session', async () => {
+      const lockThenSucceed: Tree = {
+        name: 'LockThenSucceed',
+        entry: 'p',
+        nodes: {
+          p: {
+            type: 'Page',
+            nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
+            outcomes: { outcome: 'ds' },
+          },
+          ds: { type: 'DataStoreDecision', outcomes: { true: 'lock', false: FAILURE } },
+          lock: { type: 'AccountLockout', lockAction: 'LOCK', outcomes: { outcome: SUCCESS } },
+        },
+      };
+      const service = new AuthnService({
+        realms: registry,
+        identities,
+        sessions,
+        codec,
+        used: new MemoryUsedJourneyStore(),
+        lockouts,
+        trees: new TreeCatalog([...defaultTrees(), lockThenSucceed]),
+        nodeServices: { identities, lockouts, clock },
+      });
+      const step = asStep(
+        await service.authenticate({ realm: alpha, indexType: 'service', indexValue: 'LockThenSucceed' }),
+      );
+      const callbacks = answer(step.callbacks, 'demo', PASSWORD);
+      const outcome = service.authenticate({ realm: alpha, authId: step.authId, callbacks });
+      expect((await rejection(outcome)).kind).toBe('UserInactive');
+    });
+
     it('continues a multi-page journey step by step, each step with a new authId', async () => {
       const first = asStep(await start({ indexType: 'service', indexValue: 'TwoPages' }));
       expect(first.callbacks.map((c) => c.type)).toEqual(['NameCallback']);

@@ -148,16 +148,17 @@ export class AuthnService {
       },
       this.#o.nodeServices.clock.now(),
     );
-    let result = await runJourney(this.#o.trees, request.realm, state, this.#o.nodeServices);
+    const services = this.#servicesForOneRequest();
+    let result = await runJourney(this.#o.trees, request.realm, state, services);
     if (request.zeroPage && result.kind === 'page' && isZeroPageCandidate(result)) {
       const { username, password } = request.zeroPage;
       const filled = result.callbacks.map((c) => ({
         ...c,
         input: [{ name: '', value: c.type === 'NameCallback' ? username : password }],
       }));
-      result = await runJourney(this.#o.trees, request.realm, result.state, this.#o.nodeServices, filled);
+      result = await runJourney(this.#o.trees, request.realm, result.state, services, filled);
     }
-    return this.#finish(result, request.realm, state);
+    return this.#finish(result, request.realm, state, services);
   }
 
   async #continue(request: AuthRequest): Promise<AuthOutcome> {
@@ -168,11 +169,22 @@ export class AuthnService {
     checkSubmission(state, submitted);
     // AM answers a replayed authId like an expired one.
     if (!(await this.#o.used.spend(id, expiresAt))) fail('AuthTimeout');
-    const result = await runJourney(this.#o.trees, realm, state, this.#o.nodeServices, submitted);
-    return this.#finish(result, realm, state);
+    const services = this.#servicesForOneRequest();
+    const result = await runJourney(this.#o.trees, realm, state, services, submitted);
+    return this.#finish(result, realm, state, services);
   }
 
-  async #finish(result: JourneyResult, realm: Realm, started: JourneyState): Promise<AuthOutcome> {
+  /** The nodes' services for one request: a user the nodes read is not read again to finish. */
+  #servicesForOneRequest(): NodeServices {
+    return { ...this.#o.nodeServices, identities: this.#o.nodeServices.identities.forOneRequest() };
+  }
+
+  async #finish(
+    result: JourneyResult,
+    realm: Realm,
+    started: JourneyState,
+    services: NodeServices,
+  ): Promise<AuthOutcome> {
     const { request } = started;
     if (result.kind === 'page') {
       const { state, kind: _k, ...page } = result;
@@ -184,7 +196,7 @@ export class AuthnService {
         ? fail('AccountLocked', undefined, failureDetail)
         : fail('LoginFailure', undefined, failureDetail);
     }
-    const identity = await this.#o.identities.get(realm, result.username);
+    const identity = await services.identities.get(realm, result.username);
     if (!identity) return fail('LoginFailure', undefined, failureDetail);
     if (identity.status !== 'Active') return fail('UserInactive', undefined, failureDetail);
     await this.#o.lockouts.reset(realm.path, identity.username);

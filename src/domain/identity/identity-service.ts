@@ -3,6 +3,7 @@ import { randomSecret } from '../../core/tokens.js';
 import { fail } from '../errors.js';
 import type { Realm } from '../realms/realm.js';
 import { type Identity, type IdentityStatus, type StoredIdentity, universalIdOf } from './identity.js';
+import { RequestReads } from './request-reads.js';
 import type { IdentityStore, PasswordHasher } from './store.js';
 
 export interface NewIdentity {
@@ -28,12 +29,28 @@ export class IdentityService {
   readonly #store: IdentityStore;
   readonly #hasher: PasswordHasher;
   readonly #clock: Clock;
+  readonly #parent: IdentityService | undefined;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(options: { store: IdentityStore; hasher: PasswordHasher; clock: Clock }) {
+  constructor(
+    options: { store: IdentityStore; hasher: PasswordHasher; clock: Clock },
+    parent?: IdentityService,
+  ) {
     this.#store = options.store;
     this.#hasher = options.hasher;
     this.#clock = options.clock;
+    this.#parent = parent;
+  }
+
+  /**
+   * This service as one request uses it: a user read twice within the request is read from the
+   * store once (RequestReads). It shares the dummy hash of unknown users with this service.
+   */
+  forOneRequest(): IdentityService {
+    return new IdentityService(
+      { store: new RequestReads(this.#store), hasher: this.#hasher, clock: this.#clock },
+      this,
+    );
   }
 
   async get(realm: Realm, username: string): Promise<Identity | undefined> {
@@ -108,6 +125,7 @@ export class IdentityService {
   }
 
   #dummy(): Promise<string> {
+    if (this.#parent) return this.#parent.#dummy();
     this.#dummyHash ??= this.#hasher.hash(randomSecret());
     return this.#dummyHash;
   }
