@@ -435,6 +435,66 @@ describe('authentication journeys', () => {
       expect((await rejection(outcome)).kind).toBe('UserInactive');
     });
 
+    it('resets the saved failure count after a success only with a journey that keeps one (as AM)', async () => {
+      const retry = (name: string, save: boolean): Tree => ({
+        name,
+        entry: 'p',
+        nodes: {
+          p: {
+            type: 'Page',
+            nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
+            outcomes: { outcome: 'ds' },
+          },
+          ds: { type: 'DataStoreDecision', outcomes: { true: SUCCESS, false: 'retry' } },
+          retry: {
+            type: 'RetryLimitDecision',
+            saveRetryLimitToUser: save,
+            outcomes: { Retry: 'p', Reject: FAILURE },
+          },
+        },
+      });
+      // The retry node sits one inner tree down: the journey contains it all the same.
+      const outer: Tree = {
+        name: 'Outer',
+        entry: 'inner',
+        nodes: {
+          inner: { type: 'InnerTreeEvaluator', tree: 'Saved', outcomes: { true: SUCCESS, false: FAILURE } },
+        },
+      };
+      const trees = new TreeCatalog([
+        ...defaultTrees(),
+        retry('Saved', true),
+        retry('InJourney', false),
+        outer,
+      ]);
+      expect(trees.savesRetryCount('/alpha', 'outer')).toBe(true);
+      expect(trees.savesRetryCount('/alpha', 'Login')).toBe(false);
+      const service = new AuthnService({
+        realms: registry,
+        identities,
+        sessions,
+        codec,
+        used: new MemoryUsedJourneyStore(),
+        lockouts,
+        trees,
+        nodeServices: { identities, lockouts, clock },
+      });
+      const login = async (tree?: string) =>
+        asSuccess(
+          await service.authenticate({
+            realm: alpha,
+            ...(tree ? { indexType: 'service', indexValue: tree } : {}),
+            zeroPage: { username: 'demo', password: PASSWORD },
+          }),
+        );
+      await lockouts.increment('/alpha', 'demo');
+      await login();
+      await login('InJourney');
+      expect(await lockouts.increment('/alpha', 'demo')).toBe(2);
+      await login('Outer');
+      expect(await lockouts.increment('/alpha', 'demo')).toBe(1);
+    });
+
     it('continues a multi-page journey step by step, each step with a new authId', async () => {
       const first = asStep(await start({ indexType: 'service', indexValue: 'TwoPages' }));
       expect(first.callbacks.map((c) => c.type)).toEqual(['NameCallback']);

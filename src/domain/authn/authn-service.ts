@@ -199,7 +199,10 @@ export class AuthnService {
     const identity = await services.identities.get(realm, result.username);
     if (!identity) return fail('LoginFailure', undefined, failureDetail);
     if (identity.status !== 'Active') return fail('UserInactive', undefined, failureDetail);
-    await this.#o.lockouts.reset(realm.path, identity.username);
+    // As AM: the saved failure count starts again after a success with a journey that keeps one.
+    if (this.#o.trees.savesRetryCount(realm.path, request.service)) {
+      await this.#o.lockouts.reset(realm.path, identity.username);
+    }
     if (request.noSession) return { kind: 'success', realm, identity, goto: request.goto };
     const upgraded = request.upgradeToken ? await this.#o.sessions.resolve(request.upgradeToken) : undefined;
     if (upgraded && upgraded.universalId.toLowerCase() !== identity.universalId.toLowerCase()) {

@@ -1,5 +1,8 @@
 import { fail } from '../errors.js';
 import { INNER_TREE, nodeTypes, PAGE } from './nodes/index.js';
+
+const RETRY_LIMIT = 'RetryLimitDecision';
+
 import { FAILURE, type NodeDefinition, SUCCESS, type Tree } from './tree.js';
 
 export class TreeDefinitionError extends Error {
@@ -14,6 +17,7 @@ export class TreeDefinitionError extends Error {
 export class TreeCatalog {
   readonly #global = new Map<string, Tree>();
   readonly #byRealm = new Map<string, Map<string, Tree>>();
+  readonly #savesRetryCount = new Map<string, boolean>();
 
   constructor(trees: readonly Tree[]) {
     for (const tree of trees) {
@@ -39,6 +43,31 @@ export class TreeCatalog {
 
   require(realm: string, name: string): Tree {
     return this.get(realm, name) ?? fail('NoConfiguration');
+  }
+
+  /**
+   * Whether the tree (or a tree it calls) has a Retry Limit Decision node that saves its count to
+   * the user: AM resets that count after a successful login with such a journey, and only then.
+   */
+  savesRetryCount(realm: string, name: string): boolean {
+    const key = `${realm.toLowerCase()}\u0000${name.toLowerCase()}`;
+    let saves = this.#savesRetryCount.get(key);
+    if (saves === undefined) {
+      saves = this.#callsRetryLimit(realm, name, new Set());
+      this.#savesRetryCount.set(key, saves);
+    }
+    return saves;
+  }
+
+  #callsRetryLimit(realm: string, name: string, seen: Set<string>): boolean {
+    const tree = this.get(realm, name);
+    if (!tree || seen.has(name.toLowerCase())) return false;
+    seen.add(name.toLowerCase());
+    return Object.values(tree.nodes).some((node) =>
+      node.type === INNER_TREE
+        ? typeof node.tree === 'string' && this.#callsRetryLimit(realm, node.tree, seen)
+        : node.type === RETRY_LIMIT && node.saveRetryLimitToUser !== false,
+    );
   }
 
   #check(tree: Tree): string[] {
