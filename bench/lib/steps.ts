@@ -21,13 +21,21 @@ export function tokenCycle(list: readonly string[]): () => string {
   };
 }
 
-export const SESSION_ACTIONS: Record<string, (body: string) => boolean> = {
-  validate: (body) => body.includes('"valid":true'),
-  getSessionInfo: (body) => body.includes(`"username":"${USERNAME}"`),
-  refresh: (body) => body.includes(`"uid":"${USERNAME}"`),
-  getSessionInfoAndResetIdleTime: (body) => body.includes(`"username":"${USERNAME}"`),
-  logout: (body) => body.includes('Successfully logged out'),
+/** What each session action's answer on Anvil contains when it succeeded. */
+export const SESSION_MARKERS: Record<string, string> = {
+  validate: '"valid":true',
+  getSessionInfo: `"username":"${USERNAME}"`,
+  refresh: `"uid":"${USERNAME}"`,
+  getSessionInfoAndResetIdleTime: `"username":"${USERNAME}"`,
+  logout: 'Successfully logged out',
 };
+
+export const SESSION_ACTIONS: Record<string, (body: string) => boolean> = Object.fromEntries(
+  Object.entries(SESSION_MARKERS).map(([action, marker]) => [
+    action,
+    (body: string) => body.includes(marker),
+  ]),
+);
 
 export function sessionSteps(action: string, next: () => string, target: Target): Step[] {
   const accept = SESSION_ACTIONS[action] ?? (() => false);
