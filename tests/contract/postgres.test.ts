@@ -96,6 +96,33 @@ await describeWithPostgres('PostgreSQL', () => {
       expect(await second.meta.getOrSet('journeySecret', 'second-boot')).toBe('first-boot');
     });
 
+    it('keeps serving a node whose prepared reads outlive a column added by a later migration', async () => {
+      // One connection, so that the reads after the change run on the connection that prepared
+      // them; no session cache, so that every get reads the row.
+      const stores = await openPostgres({ url: DATABASE_URL, schema, poolSize: 1, sessionCacheEntries: 0 });
+      open.push(stores);
+      const session = storedSession();
+      await stores.sessions.insert(session);
+      const identity = {
+        realm: '/alpha',
+        username: 'demo',
+        universalId: DEMO,
+        status: 'Active' as const,
+        attributes: {},
+        createTime: T0,
+        modifyTime: T0,
+        passwordHash: 'hash',
+      };
+      await stores.identities.insert(identity);
+      expect(await stores.sessions.get(session.id)).toEqual(session);
+      expect(await stores.identities.get('/alpha', 'demo')).toEqual(identity);
+      const quoted = pg.escapeIdentifier(schema);
+      await adminPool().query(`ALTER TABLE ${quoted}.sessions ADD COLUMN added_later text`);
+      await adminPool().query(`ALTER TABLE ${quoted}.identities ADD COLUMN added_later text`);
+      expect(await stores.sessions.get(session.id)).toEqual(session);
+      expect(await stores.identities.get('/alpha', 'demo')).toEqual(identity);
+    });
+
     it('lets several nodes open a fresh schema at once (the advisory lock serialises the migrations)', async () => {
       const nodes = await Promise.all(Array.from({ length: 4 }, () => connect(2)));
       expect(await appliedVersion()).toBe(migrations.length);

@@ -158,6 +158,17 @@ export async function migrate(pool: pg.Pool, tables: Tables): Promise<void> {
 }
 
 /**
+ * The columns a prepared read names, rather than `*`: a connection keeps its plan for as long as
+ * it lives, and PostgreSQL refuses to run it once the result's columns changed ("cached plan must
+ * not change result type") — as they would when another node's migration adds a column during a
+ * rolling upgrade.
+ */
+export const SESSION_COLUMNS = `id, secret_hash, session_handle, universal_id, username, realm, creation_time,
+  latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties`;
+export const IDENTITY_COLUMNS =
+  'realm, username, universal_id, status, password_hash, attributes, create_time, modify_time';
+
+/**
  * A named (server-side prepared) statement: each connection parses and plans it once, instead of
  * on every request. Named after its text, since the table names differ per schema.
  */

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { StoredIdentity } from '../../domain/identity/identity.js';
 import type { IdentityStore } from '../../domain/identity/store.js';
 import { type IdentityRow, identityFromRow } from '../rows.js';
-import { prepared, type Tables } from './database.js';
+import { IDENTITY_COLUMNS, prepared, type Tables } from './database.js';
 
 /** Realm and user name compare case-insensitively (the unique index is on their `lower(…)`). */
 const SAME_USER = 'lower(realm) = lower($1) AND lower(username) = lower($2)';
@@ -18,7 +18,7 @@ export class PostgresIdentityStore implements IdentityStore {
 
   async get(realm: string, username: string): Promise<StoredIdentity | undefined> {
     const { rows } = await this.#pool.query<IdentityRow>(
-      prepared(`SELECT * FROM ${this.#t} WHERE ${SAME_USER}`, [realm, username]),
+      prepared(`SELECT ${IDENTITY_COLUMNS} FROM ${this.#t} WHERE ${SAME_USER}`, [realm, username]),
     );
     return rows[0] ? identityFromRow(rows[0]) : undefined;
   }

@@ -3,7 +3,7 @@ import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
-import { inTransaction, prepared, type Tables } from './database.js';
+import { inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
 import { VersionedSessionCache } from './session-cache.js';
 
 /** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
@@ -63,7 +63,7 @@ export class PostgresSessionStore implements SessionStore {
       if (known) return known.session;
     }
     const { rows } = await this.#pool.query<SessionRow & { version: string }>(
-      prepared(`SELECT *, xmin::text AS version FROM ${this.#t} WHERE id = $1`, [id]),
+      prepared(`SELECT ${SESSION_COLUMNS}, xmin::text AS version FROM ${this.#t} WHERE id = $1`, [id]),
     );
     const row = rows[0];
     if (!row) return undefined;
