@@ -105,22 +105,26 @@ describe('authentication journeys', () => {
     sessions = new SessionService({ store: new MemorySessionStore(), clock, updateFrequencySeconds: 60 });
     lockouts = new MemoryLockoutStore();
     codec = new JoseJourneyCodec({ secret: SECRET, clock, maxMinutes: 5 });
-    authn = new AuthnService({
-      realms: registry,
-      identities,
-      sessions,
-      codec,
-      used: new MemoryUsedJourneyStore(),
-      lockouts,
-      trees: new TreeCatalog([...defaultTrees(), twoPages, withProperty, bravoOnly]),
-      nodeServices: { identities, lockouts, clock },
-    });
+    authn = serviceWith([...defaultTrees(), twoPages, withProperty, bravoOnly]);
     await identities.create(alpha, { username: 'demo', password: PASSWORD });
     await identities.create(alpha, { username: 'other', password: PASSWORD });
     await identities.create(alpha, { username: 'off', password: PASSWORD, status: 'Inactive' });
     await identities.create(alpha, { username: LONG_NAME, password: PASSWORD });
     await identities.create(bravo, { username: 'demo', password: PASSWORD });
   });
+
+  /** A service over this suite's stores with trees (and, given, an identity service) of its own. */
+  const serviceWith = (trees: Tree[], users: IdentityService = identities) =>
+    new AuthnService({
+      realms: registry,
+      identities: users,
+      sessions,
+      codec,
+      used: new MemoryUsedJourneyStore(),
+      lockouts,
+      trees: new TreeCatalog(trees),
+      nodeServices: { identities: users, lockouts, clock },
+    });
 
   const start = (extra: Partial<AuthRequest> = {}) => authn.authenticate({ realm: alpha, ...extra });
   const proceed = (step: { authId: string; callbacks: Callback[] }, username: string, password: string) =>
@@ -372,16 +376,7 @@ describe('authentication journeys', () => {
       };
       const counted = new IdentityService({ store, hasher: new FakeHasher(), clock });
       await counted.create(alpha, { username: 'demo', password: PASSWORD });
-      const service = new AuthnService({
-        realms: registry,
-        identities: counted,
-        sessions,
-        codec,
-        used: new MemoryUsedJourneyStore(),
-        lockouts,
-        trees: new TreeCatalog(defaultTrees()),
-        nodeServices: { identities: counted, lockouts, clock },
-      });
+      const service = serviceWith(defaultTrees(), counted);
       reads = 0;
       const zeroPage = await service.authenticate({
         realm: alpha,
@@ -417,16 +412,7 @@ describe('authentication journeys', () => {
           lock: { type: 'AccountLockout', lockAction: 'LOCK', outcomes: { outcome: SUCCESS } },
         },
       };
-      const service = new AuthnService({
-        realms: registry,
-        identities,
-        sessions,
-        codec,
-        used: new MemoryUsedJourneyStore(),
-        lockouts,
-        trees: new TreeCatalog([...defaultTrees(), lockThenSucceed]),
-        nodeServices: { identities, lockouts, clock },
-      });
+      const service = serviceWith([...defaultTrees(), lockThenSucceed]);
       const step = asStep(
         await service.authenticate({ realm: alpha, indexType: 'service', indexValue: 'LockThenSucceed' }),
       );
@@ -461,24 +447,11 @@ describe('authentication journeys', () => {
           inner: { type: 'InnerTreeEvaluator', tree: 'Saved', outcomes: { true: SUCCESS, false: FAILURE } },
         },
       };
-      const trees = new TreeCatalog([
-        ...defaultTrees(),
-        retry('Saved', true),
-        retry('InJourney', false),
-        outer,
-      ]);
+      const list = [...defaultTrees(), retry('Saved', true), retry('InJourney', false), outer];
+      const trees = new TreeCatalog(list);
       expect(trees.savesRetryCount('/alpha', 'outer')).toBe(true);
       expect(trees.savesRetryCount('/alpha', 'Login')).toBe(false);
-      const service = new AuthnService({
-        realms: registry,
-        identities,
-        sessions,
-        codec,
-        used: new MemoryUsedJourneyStore(),
-        lockouts,
-        trees,
-        nodeServices: { identities, lockouts, clock },
-      });
+      const service = serviceWith(list);
       const login = async (tree?: string) =>
         asSuccess(
           await service.authenticate({
@@ -612,16 +585,7 @@ describe('authentication journeys', () => {
             login: { type: 'InnerTreeEvaluator', tree: 'Login', outcomes: { true: SUCCESS, false: FAILURE } },
           },
         };
-        const service = new AuthnService({
-          realms: registry,
-          identities,
-          sessions,
-          codec,
-          used: new MemoryUsedJourneyStore(),
-          lockouts,
-          trees: new TreeCatalog([...defaultTrees(), choice]),
-          nodeServices: { identities, lockouts, clock },
-        });
+        const service = serviceWith([...defaultTrees(), choice]);
         const outcome = await service.authenticate({
           realm: alpha,
           indexType: 'service',

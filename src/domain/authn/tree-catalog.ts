@@ -1,9 +1,8 @@
 import { fail } from '../errors.js';
 import { INNER_TREE, nodeTypes, PAGE } from './nodes/index.js';
+import { FAILURE, type NodeDefinition, SUCCESS, type Tree } from './tree.js';
 
 const RETRY_LIMIT = 'RetryLimitDecision';
-
-import { FAILURE, type NodeDefinition, SUCCESS, type Tree } from './tree.js';
 
 export class TreeDefinitionError extends Error {
   override name = 'TreeDefinitionError';
