@@ -55,7 +55,6 @@ export interface PacedResult {
 
 interface Connection {
   socket: Socket;
-  busy: boolean;
   releasedAt: number;
   /** The start of an answer a read ended in the middle of (rare: answers are a few hundred bytes). */
   carry: Buffer | undefined;
@@ -71,6 +70,7 @@ const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
 /** Parses the head of an answer in `b[from, to)`; false when it is not all there yet. */
 function readHead(b: Buffer, from: number, to: number): boolean {
   if (to - from < 16) return false;
+  // "HTTP/1.1 200": three ASCII digits at 9–11, each less '0' (48; 48 × 111 = 5328 in all).
   head.status =
     (b[from + 9] as number) * 100 + (b[from + 10] as number) * 10 + (b[from + 11] as number) - 5328;
   head.length = 0;
@@ -95,10 +95,9 @@ function readHead(b: Buffer, from: number, to: number): boolean {
   }
 }
 
-/** Whether `b` at `at` spells `lower`, ignoring the case of ASCII letters. */
+/** Whether `b` at `at` spells `lower` (lower case), ignoring the case of ASCII letters in `b`. */
 function startsWithLower(b: Buffer, at: number, lower: Buffer): boolean {
-  for (let i = 0; i < lower.length; i += 1)
-    if (((b[at + i] as number) | 0x20) !== (lower[i] as number | 0x20)) return false;
+  for (let i = 0; i < lower.length; i += 1) if (((b[at + i] as number) | 0x20) !== lower[i]) return false;
   return true;
 }
 
@@ -115,7 +114,6 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
   const idle: Connection[] = [];
 
   const send = (connection: Connection, index: number, releasedAt: number) => {
-    connection.busy = true;
     connection.releasedAt = releasedAt;
     connection.socket.write(options.request(index));
   };
@@ -125,7 +123,6 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
     if (answered < latencies.length) latencies[answered] = latency;
     answered += 1;
     if (!options.ok(status, bytes, start, end)) failures += 1;
-    connection.busy = false;
     const next = waitingIndex.shift();
     if (next === undefined) idle.push(connection);
     else send(connection, next, waitingAt.shift() as number);
@@ -157,7 +154,6 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
         new Promise<Connection>((resolve, reject) => {
           const connection: Connection = {
             socket: undefined as unknown as Socket,
-            busy: false,
             releasedAt: 0,
             carry: undefined,
           };
