@@ -1,11 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  type KeyObject,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { randomBuffer } from '../core/tokens.js';
 
 /**
  * The two compact JOSE forms an `authId` uses, on node:crypto: a JWS signed with HS256
@@ -52,7 +46,7 @@ export function verifyHs256(token: string, key: KeyObject): Record<string, unkno
 }
 
 export function encryptDirA256Gcm(plaintext: string, key: KeyObject): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomBuffer(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(JWE_HEADER, 'ascii'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

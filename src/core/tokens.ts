@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * Session tokens in AM's cookie-safe ("c66") shape:
@@ -35,8 +35,8 @@ export interface ParsedToken {
 }
 
 export function mintSessionToken(): MintedToken {
-  const id = randomBytes(ID_BYTES).toString('base64url');
-  const secret = randomBytes(SECRET_BYTES).toString('base64url');
+  const id = randomBase64url(ID_BYTES);
+  const secret = randomBase64url(SECRET_BYTES);
   return { token: `${TOKEN_PREFIX}${id}${secret}${TOKEN_TAIL}`, id, secretHash: sha256(secret) };
 }
 
@@ -51,7 +51,7 @@ export function parseSessionToken(token: string | undefined): ParsedToken | unde
 
 /** Session handles are not credentials: a distinct prefix means they never parse as tokens. */
 export function mintSessionHandle(): string {
-  return `shandle:${randomBytes(24).toString('base64url')}`;
+  return `shandle:${randomBase64url(24)}`;
 }
 
 /** Node's one-shot digest (20.12+): half the cost of a Hash object on the hot path. */
@@ -71,7 +71,47 @@ export function sameDigest(a: Buffer, b: Buffer): boolean {
 }
 
 export function randomSecret(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomBase64url(bytes);
+}
+
+/**
+ * Random bytes are drawn from a pool of the CSPRNG's output, refilled 4 KiB at a time: each
+ * `randomBytes` call is a round through Node's crypto job and OpenSSL's fork check (a `getpid`
+ * per call), ≈ 4 µs alone and several times that under load, and a journey login draws five.
+ * Each byte is handed out once and wiped from the pool as it goes. Node's own `randomUUID` pools
+ * its entropy the same way. (A process that forked would share the pool; Node never forks one.)
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** Where the next `bytes` fresh random bytes sit in the pool (refilled when it runs out). */
+function draw(bytes: number): number {
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const at = poolOffset;
+  poolOffset += bytes;
+  return at;
+}
+
+/** `bytes` random bytes from the CSPRNG, base64url-encoded. */
+export function randomBase64url(bytes: number): string {
+  if (bytes > POOL_BYTES / 4) return randomBytes(bytes).toString('base64url');
+  const at = draw(bytes);
+  const text = pool.toString('base64url', at, at + bytes);
+  pool.fill(0, at, at + bytes);
+  return text;
+}
+
+/** `bytes` random bytes from the CSPRNG, in a Buffer of their own. */
+export function randomBuffer(bytes: number): Buffer {
+  if (bytes > POOL_BYTES / 4) return randomBytes(bytes);
+  const at = draw(bytes);
+  const copy = Buffer.from(pool.subarray(at, at + bytes));
+  pool.fill(0, at, at + bytes);
+  return copy;
 }
 
 /** A readable random password for the generated amAdmin account. */

@@ -5,6 +5,8 @@ import {
   mintSessionToken,
   nextAuditId,
   parseSessionToken,
+  randomBase64url,
+  randomBuffer,
   randomPassword,
   randomSecret,
   sameDigest,
@@ -175,5 +177,30 @@ describe('digests and random values', () => {
     expect(ma).not.toBeNull();
     expect(mb?.[1]).toBe(ma?.[1]);
     expect(Number(mb?.[2])).toBe(Number(ma?.[2]) + 1);
+  });
+});
+
+describe('the pool of random bytes', () => {
+  it('hands out every byte once: draws across many refills never repeat', () => {
+    // 20,000 draws of 16 bytes: eighty refills of the 4 KiB pool.
+    const seen = new Set(Array.from({ length: 20_000 }, () => randomBase64url(16)));
+    expect(seen.size).toBe(20_000);
+    for (const value of [...seen].slice(0, 100)) expect(value).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('gives each Buffer bytes of its own, and draws that straddle a refill whole', () => {
+    const buffers = Array.from({ length: 1000 }, () => randomBuffer(12));
+    const first = Buffer.from(buffers[0] as Buffer);
+    randomBuffer(12).fill(0xff);
+    expect(buffers[0]).toEqual(first);
+    expect(new Set(buffers.map((b) => b.toString('hex'))).size).toBe(1000);
+    for (const b of buffers) expect(b).toHaveLength(12);
+    // Sizes that do not divide the pool: every draw still has all its bytes.
+    for (let i = 0; i < 2000; i++) expect(Buffer.from(randomBase64url(23), 'base64url')).toHaveLength(23);
+  });
+
+  it('draws a large request straight from the CSPRNG', () => {
+    expect(randomBuffer(8192)).toHaveLength(8192);
+    expect(Buffer.from(randomBase64url(5000), 'base64url')).toHaveLength(5000);
   });
 });
