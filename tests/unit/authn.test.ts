@@ -61,6 +61,13 @@ function asSuccess(outcome: AuthOutcome) {
   return outcome;
 }
 
+/** One page asking for the user name and the password, then `next`. */
+const credentialsPage = (next: string) => ({
+  type: 'Page',
+  nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
+  outcomes: { outcome: next },
+});
+
 /** Page 1: user name; page 2: password; then the data store. */
 const twoPages: Tree = {
   name: 'TwoPages',
@@ -403,11 +410,7 @@ describe('authentication journeys', () => {
         name: 'LockThenSucceed',
         entry: 'p',
         nodes: {
-          p: {
-            type: 'Page',
-            nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
-            outcomes: { outcome: 'ds' },
-          },
+          p: credentialsPage('ds'),
           ds: { type: 'DataStoreDecision', outcomes: { true: 'lock', false: FAILURE } },
           lock: { type: 'AccountLockout', lockAction: 'LOCK', outcomes: { outcome: SUCCESS } },
         },
@@ -426,11 +429,7 @@ describe('authentication journeys', () => {
         name,
         entry: 'p',
         nodes: {
-          p: {
-            type: 'Page',
-            nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
-            outcomes: { outcome: 'ds' },
-          },
+          p: credentialsPage('ds'),
           ds: { type: 'DataStoreDecision', outcomes: { true: SUCCESS, false: 'retry' } },
           retry: {
             type: 'RetryLimitDecision',
