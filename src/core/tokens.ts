@@ -35,8 +35,8 @@ export interface ParsedToken {
 }
 
 export function mintSessionToken(): MintedToken {
-  const id = randomBase64url(ID_BYTES);
-  const secret = randomBase64url(SECRET_BYTES);
+  const id = randomSecret(ID_BYTES);
+  const secret = randomSecret(SECRET_BYTES);
   return { token: `${TOKEN_PREFIX}${id}${secret}${TOKEN_TAIL}`, id, secretHash: sha256(secret) };
 }
 
@@ -51,7 +51,7 @@ export function parseSessionToken(token: string | undefined): ParsedToken | unde
 
 /** Session handles are not credentials: a distinct prefix means they never parse as tokens. */
 export function mintSessionHandle(): string {
-  return `shandle:${randomBase64url(24)}`;
+  return `shandle:${randomSecret(24)}`;
 }
 
 /** Node's one-shot digest (20.12+): half the cost of a Hash object on the hot path. */
@@ -68,10 +68,6 @@ export function sha256(value: string | Buffer): Buffer {
 /** Constant-time equality for two digests (lengths are public). */
 export function sameDigest(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-export function randomSecret(bytes = 32): string {
-  return randomBase64url(bytes);
 }
 
 /**
@@ -97,7 +93,7 @@ function draw(bytes: number): number {
 }
 
 /** `bytes` random bytes from the CSPRNG, base64url-encoded. */
-export function randomBase64url(bytes: number): string {
+export function randomSecret(bytes = 32): string {
   if (bytes > POOL_BYTES / 4) return randomBytes(bytes).toString('base64url');
   const at = draw(bytes);
   const text = pool.toString('base64url', at, at + bytes);

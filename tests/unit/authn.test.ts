@@ -19,6 +19,7 @@ import {
   MemoryUsedJourneyStore,
 } from '../../src/stores/memory/index.js';
 import { FakeHasher, realms, replaceAt } from './fixtures.js';
+import { credentialsPage } from './journey-helpers.js';
 
 const SECRET = 'a-journey-secret-of-at-least-32-characters';
 const PASSWORD = 'Ch4ng31t!';
@@ -60,13 +61,6 @@ function asSuccess(outcome: AuthOutcome) {
   if (outcome.kind !== 'success') throw new Error(`expected a success, got ${outcome.kind}`);
   return outcome;
 }
-
-/** One page asking for the user name and the password, then `next`. */
-const credentialsPage = (next: string) => ({
-  type: 'Page',
-  nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
-  outcomes: { outcome: next },
-});
 
 /** Page 1: user name; page 2: password; then the data store. */
 const twoPages: Tree = {

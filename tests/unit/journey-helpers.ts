@@ -1,5 +1,6 @@
 import type { Callback } from '../../src/domain/authn/callbacks.js';
 import type { JourneyResult } from '../../src/domain/authn/journey.js';
+import type { NodeDefinition } from '../../src/domain/authn/tree.js';
 
 /** Helpers the journey engine's unit suites share: reading pages and answering callbacks. */
 
@@ -43,3 +44,10 @@ export function fill(callbacks: readonly Callback[], values: readonly unknown[])
 /** The value of a callback's named output. */
 export const out = (callback: Callback | undefined, name: string) =>
   callback?.output.find((o) => o.name === name)?.value;
+
+/** A page asking for the user name and the password, then `next`. */
+export const credentialsPage = (next: string): NodeDefinition => ({
+  type: 'Page',
+  nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
+  outcomes: { outcome: next },
+});

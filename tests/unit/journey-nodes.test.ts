@@ -22,7 +22,7 @@ import { IdentityService } from '../../src/domain/identity/identity-service.js';
 import type { Realm } from '../../src/domain/realms/realm.js';
 import { MemoryIdentityStore, MemoryLockoutStore } from '../../src/stores/memory/index.js';
 import { FakeHasher, realms } from './fixtures.js';
-import { asPage, fill, out } from './journey-helpers.js';
+import { asPage, credentialsPage, fill, out } from './journey-helpers.js';
 
 const PASSWORD = 'Ch4ng31t!';
 
@@ -40,11 +40,6 @@ async function rejection(promise: Promise<unknown>): Promise<AnvilError> {
 const userPage = (next: string): NodeDefinition => ({
   type: 'Page',
   nodes: [{ type: 'UsernameCollector' }],
-  outcomes: { outcome: next },
-});
-const credentialsPage = (next: string): NodeDefinition => ({
-  type: 'Page',
-  nodes: [{ type: 'UsernameCollector' }, { type: 'PasswordCollector' }],
   outcomes: { outcome: next },
 });
 const dataStore = (onTrue: string, onFalse: string = FAILURE): NodeDefinition => ({

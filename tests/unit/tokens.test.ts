@@ -5,7 +5,6 @@ import {
   mintSessionToken,
   nextAuditId,
   parseSessionToken,
-  randomBase64url,
   randomBuffer,
   randomPassword,
   randomSecret,
@@ -183,7 +182,7 @@ describe('digests and random values', () => {
 describe('the pool of random bytes', () => {
   it('hands out every byte once: draws across many refills never repeat', () => {
     // 20,000 draws of 16 bytes: eighty refills of the 4 KiB pool.
-    const seen = new Set(Array.from({ length: 20_000 }, () => randomBase64url(16)));
+    const seen = new Set(Array.from({ length: 20_000 }, () => randomSecret(16)));
     expect(seen.size).toBe(20_000);
     for (const value of [...seen].slice(0, 100)) expect(value).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
@@ -196,11 +195,11 @@ describe('the pool of random bytes', () => {
     expect(new Set(buffers.map((b) => b.toString('hex'))).size).toBe(1000);
     for (const b of buffers) expect(b).toHaveLength(12);
     // Sizes that do not divide the pool: every draw still has all its bytes.
-    for (let i = 0; i < 2000; i++) expect(Buffer.from(randomBase64url(23), 'base64url')).toHaveLength(23);
+    for (let i = 0; i < 2000; i++) expect(Buffer.from(randomSecret(23), 'base64url')).toHaveLength(23);
   });
 
   it('draws a large request straight from the CSPRNG', () => {
     expect(randomBuffer(8192)).toHaveLength(8192);
-    expect(Buffer.from(randomBase64url(5000), 'base64url')).toHaveLength(5000);
+    expect(Buffer.from(randomSecret(5000), 'base64url')).toHaveLength(5000);
   });
 });
