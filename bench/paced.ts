@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { AnswerReader } from './http-answers.js';
 
 /**
  * Latency at a fixed offered load (an open loop). autocannon is a closed loop: every connection
@@ -56,50 +57,10 @@ export interface PacedResult {
 interface Connection {
   socket: Socket;
   releasedAt: number;
-  /** The start of an answer a read ended in the middle of (rare: answers are a few hundred bytes). */
-  carry: Buffer | undefined;
 }
 
 /** Bytes each socket reads into, reused for every read. */
-const READ_BUFFER_BYTES = 16 * 1024;
-
-/** Where the answer's head ends, its status and its Content-Length; `readHead` fills it. */
-const head = { status: 0, bodyStart: 0, length: 0 };
-const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
-
-/** Parses the head of an answer in `b[from, to)`; false when it is not all there yet. */
-function readHead(b: Buffer, from: number, to: number): boolean {
-  if (to - from < 16) return false;
-  // "HTTP/1.1 200": three ASCII digits at 9–11, each less '0' (48; 48 × 111 = 5328 in all).
-  head.status =
-    (b[from + 9] as number) * 100 + (b[from + 10] as number) * 10 + (b[from + 11] as number) - 5328;
-  head.length = 0;
-  let line = from;
-  for (;;) {
-    let end = line;
-    while (end + 1 < to && !(b[end] === 13 && b[end + 1] === 10)) end += 1;
-    if (end + 1 >= to) return false;
-    if (end === line) {
-      head.bodyStart = end + 2;
-      return true;
-    }
-    if (end - line > CONTENT_LENGTH.length && startsWithLower(b, line, CONTENT_LENGTH)) {
-      let n = 0;
-      for (let i = line + CONTENT_LENGTH.length; i < end; i += 1) {
-        const c = b[i] as number;
-        if (c >= 48 && c <= 57) n = n * 10 + c - 48;
-      }
-      head.length = n;
-    }
-    line = end + 2;
-  }
-}
-
-/** Whether `b` at `at` spells `lower` (lower case), ignoring the case of ASCII letters in `b`. */
-function startsWithLower(b: Buffer, at: number, lower: Buffer): boolean {
-  for (let i = 0; i < lower.length; i += 1) if (((b[at + i] as number) | 0x20) !== lower[i]) return false;
-  return true;
-}
+export const READ_BUFFER_BYTES = 16 * 1024;
 
 export async function paced(options: PacedOptions): Promise<PacedResult> {
   const total = Math.max(1, Math.floor((options.rate * options.durationMs) / 1000));
@@ -128,35 +89,15 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
     else send(connection, next, waitingAt.shift() as number);
   };
 
-  /** Handles what one read brought: every whole answer, keeping a partial one for the next. */
-  const received = (connection: Connection, read: Buffer, count: number) => {
-    let bytes = read;
-    let to = count;
-    if (connection.carry) {
-      bytes = Buffer.concat([connection.carry, read.subarray(0, count)]);
-      to = bytes.length;
-      connection.carry = undefined;
-    }
-    let from = 0;
-    while (from < to) {
-      if (!readHead(bytes, from, to) || head.bodyStart + head.length > to) break;
-      const end = head.bodyStart + head.length;
-      answer(connection, head.status, bytes, head.bodyStart, end);
-      from = end;
-    }
-    if (from < to) connection.carry = Buffer.from(bytes.subarray(from, to));
-  };
-
   const connections = await Promise.all(
     Array.from(
       { length: options.connections },
       () =>
         new Promise<Connection>((resolve, reject) => {
-          const connection: Connection = {
-            socket: undefined as unknown as Socket,
-            releasedAt: 0,
-            carry: undefined,
-          };
+          const connection: Connection = { socket: undefined as unknown as Socket, releasedAt: 0 };
+          const reader = new AnswerReader((status, bytes, start, end) =>
+            answer(connection, status, bytes, start, end),
+          );
           const socket = connect({
             port: options.port,
             host: '127.0.0.1',
@@ -164,7 +105,7 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
             onread: {
               buffer: Buffer.alloc(READ_BUFFER_BYTES),
               callback: (count: number, buffer: Uint8Array) => {
-                received(connection, buffer as Buffer, count);
+                reader.feed(buffer as Buffer, count);
                 return true;
               },
             },

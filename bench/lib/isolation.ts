@@ -8,7 +8,7 @@ import { profile, quick, type StoreKind } from './args.js';
 import { LOGIN_CONNECTIONS, SESSION_CONNECTIONS } from './constants.js';
 import { type CpuUse, cpuBetween, sampleCpu } from './cpu.js';
 import type { Fixture } from './fixture.js';
-import { load, type Measure, type PacedSummary, pacedLatencies, stripLatencies } from './load.js';
+import { closedLoad, load, type Measure, type PacedSummary, pacedLatencies, stripLatencies } from './load.js';
 import type { Target } from './processes.js';
 import type { ScenarioResult } from './results.js';
 import { sessionSteps, tokenCycle, zeroPageSteps } from './steps.js';
@@ -63,7 +63,7 @@ export async function isolationScenario(
 ): Promise<IsolationResult> {
   const leadS = quick ? 1 : 2;
   // Logins first, so that the first round does not start among the warm-up's leftovers.
-  await load(anvil, zeroPageSteps(), { seconds: profile.warmupS }, LOGIN_CONNECTIONS);
+  await closedLoad(anvil, zeroPageSteps(), profile.warmupS, LOGIN_CONNECTIONS);
   await load(
     anvil,
     sessionSteps('validate', tokenCycle(fixture.live), anvil),
@@ -97,12 +97,7 @@ export async function isolationScenario(
         q = run.side;
       } else {
         // The logins start first and end just after the validate requests.
-        const logins = load(
-          anvil,
-          zeroPageSteps(),
-          { seconds: leadS + profile.pacedS + 0.5 },
-          LOGIN_CONNECTIONS,
-        );
+        const logins = closedLoad(anvil, zeroPageSteps(), leadS + profile.pacedS + 0.5, LOGIN_CONNECTIONS);
         await sleep(leadS * 1000);
         const run = await validateAt();
         busy.push(run.latencies);

@@ -1,11 +1,13 @@
 /**
- * The two load methods: autocannon's closed loop (throughput at saturation, bounded by time or by
- * count) and bench/paced.ts's open loop (latency at a fixed rate).
+ * The load methods: autocannon's closed loop (throughput at saturation, bounded by time or by
+ * count), bench/closed.ts's closed loop for logins, and bench/paced.ts's open loop (latency at a
+ * fixed rate).
  */
 import autocannon from 'autocannon';
+import { closedLoop } from '../closed.js';
 import { paced } from '../paced.js';
 import { ALPHA, PACED_CONNECTIONS } from './constants.js';
-import { type CpuUse, cpuBetween, sampleCpu } from './cpu.js';
+import { type CpuSample, type CpuUse, cpuBetween, sampleCpu } from './cpu.js';
 import type { Target } from './processes.js';
 import { SESSION_MARKERS, type Step } from './steps.js';
 import { fmt, percentile } from './util.js';
@@ -78,11 +80,38 @@ export async function load(
   const result = await instance;
   clearTimeout(guard);
   const after = sampleCpu(target.pid, target.storeComms);
-  const cpu = cpuBetween(before, after);
-  // autocannon finishes on its next 1-second sampling tick; the run itself ended with the last answer.
-  const seconds = (lastResponseAt - before.at) / 1000;
   failures += result.errors + result.timeouts;
-  const sorted = latencies.slice(0, count).sort();
+  // autocannon finishes on its next 1-second sampling tick; the run itself ended with the last answer.
+  return measured(before, after, lastResponseAt, operations, failures, latencies.slice(0, count));
+}
+
+/**
+ * The login scenarios' load: bench/closed.ts, a closed loop like autocannon's that takes a small
+ * share of the runner's CPU, since logins are compared with a probe that has the machine to itself.
+ */
+export async function closedLoad(
+  target: Target,
+  steps: Step[],
+  seconds: number,
+  connections: number,
+): Promise<MeasureWithLatencies> {
+  const before = sampleCpu(target.pid, target.storeComms);
+  const result = await closedLoop({ port: target.port, connections, steps, seconds, timeoutMs: 20_000 });
+  const after = sampleCpu(target.pid, target.storeComms);
+  return measured(before, after, result.lastAnswerAt, result.operations, result.failures, result.latenciesMs);
+}
+
+function measured(
+  before: CpuSample,
+  after: CpuSample,
+  lastAnswerAt: number,
+  operations: number,
+  failures: number,
+  latencies: Float64Array,
+): MeasureWithLatencies {
+  const cpu = cpuBetween(before, after);
+  const seconds = (lastAnswerAt - before.at) / 1000;
+  const sorted = latencies.sort();
   return {
     rps: operations / seconds,
     operations,

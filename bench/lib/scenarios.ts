@@ -8,7 +8,14 @@ import { type ArgonRate, runArgon2Baseline } from './argon2.js';
 import { profile, type ScenarioId, type StoreKind } from './args.js';
 import { LOGIN_CONNECTIONS, PACED_WARMUP_S, SESSION_CONNECTIONS } from './constants.js';
 import type { Fixture } from './fixture.js';
-import { describe, load, type MeasureWithLatencies, type PacedSummary, stripLatencies } from './load.js';
+import {
+  closedLoad,
+  describe,
+  load,
+  type MeasureWithLatencies,
+  type PacedSummary,
+  stripLatencies,
+} from './load.js';
 import { PacedProcess } from './paced-process.js';
 import type { Target } from './processes.js';
 import { againstBare, type ScenarioResult, summarize } from './results.js';
@@ -212,7 +219,7 @@ export async function loginScenario(
   anvil: Target,
 ): Promise<ScenarioResult> {
   const steps = () => (scenario === 'login-journey' ? journeySteps() : zeroPageSteps());
-  await load(anvil, steps(), { seconds: profile.warmupS }, LOGIN_CONNECTIONS);
+  await closedLoad(anvil, steps(), profile.warmupS, LOGIN_CONNECTIONS);
   const anvilRuns: MeasureWithLatencies[] = [];
   const rates: ArgonRate[] = [];
   for (let round = 0; round < profile.loginRounds; round += 1) {
@@ -223,7 +230,7 @@ export async function loginScenario(
         rates.push(r);
         log(`    round ${round + 1} argon2 ${fmt(r.rate, 1)} verifies/s (${r.concurrency} at a time)`);
       } else {
-        const m = await load(anvil, steps(), { seconds: profile.loginDurationS }, LOGIN_CONNECTIONS);
+        const m = await closedLoad(anvil, steps(), profile.loginDurationS, LOGIN_CONNECTIONS);
         anvilRuns.push(m);
         log(
           `    round ${round + 1} anvil  ${fmt(m.rps, 1)} logins/s p50 ${fmt(m.p50, 1)} p99 ${fmt(m.p99, 1)} ms${m.failures ? `, ${m.failures} FAILED` : ''}`,
