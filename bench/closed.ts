@@ -101,8 +101,10 @@ export async function closedLoop(options: ClosedOptions): Promise<ClosedResult> 
       const { setupRequest, ...rest } = step.request;
       const request = setupRequest?.({ ...rest, headers: { ...rest.headers } }, connection.context);
       if (!request) {
-        // The step cannot be built from what came before (autocannon skips it): start over.
+        // The step cannot be built from what came before: start over, or give up on a first
+        // step that cannot be built at all.
         failures += 1;
+        if (connection.step === 0) return stop(connection);
         connection.step = 0;
         connection.context = {};
         return send(connection);

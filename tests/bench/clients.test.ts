@@ -170,6 +170,25 @@ describe('closedLoop (the login scenarios’ load)', () => {
     expect(result.failures).toBe(3);
   });
 
+  it('gives up on a connection whose first step cannot be built', async () => {
+    const port = await listen(() => [200, '{}']);
+    const unbuildable: Step[] = [
+      {
+        request: { method: 'POST', path: '/x', setupRequest: () => null },
+        check: () => true,
+        completes: true,
+      },
+    ];
+    const result = await closedLoop({
+      port,
+      connections: 2,
+      steps: unbuildable,
+      seconds: 5,
+      timeoutMs: 1000,
+    });
+    expect(result).toMatchObject({ operations: 0, failures: 2 });
+  });
+
   it('encodes a request with its Content-Length in bytes', () => {
     const bytes = encodeRequest({ method: 'POST', path: '/p', headers: { a: 'b' }, body: 'é' }, 8080);
     expect(bytes.toString('utf8')).toBe(
