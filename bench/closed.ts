@@ -1,8 +1,7 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type autocannon from 'autocannon';
-import { AnswerReader } from './http-answers.js';
+import { connectForAnswers } from './http-answers.js';
 import type { Step } from './lib/steps.js';
-import { READ_BUFFER_BYTES } from './paced.js';
 
 /**
  * A closed loop for the login scenarios: each connection sends its steps in order (a journey's
@@ -147,21 +146,9 @@ export async function closedLoop(options: ClosedOptions): Promise<ClosedResult> 
       sentAt: 0,
       done: false,
     };
-    const reader = new AnswerReader((status, bytes, start, end) =>
+    connection.socket = connectForAnswers(port, (status, bytes, start, end) =>
       answered(connection, status, bytes, start, end),
     );
-    connection.socket = connect({
-      port,
-      host: '127.0.0.1',
-      noDelay: true,
-      onread: {
-        buffer: Buffer.alloc(READ_BUFFER_BYTES),
-        callback: (count: number, buffer: Uint8Array) => {
-          reader.feed(buffer as Buffer, count);
-          return true;
-        },
-      },
-    });
     const lost = () => {
       if (connection.done) return;
       failures += 1;

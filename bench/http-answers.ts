@@ -1,3 +1,5 @@
+import { connect, type Socket } from 'node:net';
+
 /**
  * HTTP/1.1 answers read off a socket's bytes, for the benchmark's own clients (bench/paced.ts,
  * bench/closed.ts): each answer's status and its body as `bytes[start, end)`, framed by
@@ -75,4 +77,27 @@ export class AnswerReader {
     }
     if (from < to) this.#carry = Buffer.from(bytes.subarray(from, to));
   }
+}
+
+/** Bytes each socket reads into, reused for every read. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * A keep-alive connection to `127.0.0.1:port` (no Nagle delay) whose answers go to `onAnswer`: it
+ * reads into one buffer of its own (`onread`), framed by an `AnswerReader`.
+ */
+export function connectForAnswers(port: number, onAnswer: OnAnswer): Socket {
+  const reader = new AnswerReader(onAnswer);
+  return connect({
+    port,
+    host: '127.0.0.1',
+    noDelay: true,
+    onread: {
+      buffer: Buffer.alloc(READ_BUFFER_BYTES),
+      callback: (count: number, buffer: Uint8Array) => {
+        reader.feed(buffer as Buffer, count);
+        return true;
+      },
+    },
+  });
 }

@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
-import { AnswerReader } from './http-answers.js';
+import type { Socket } from 'node:net';
+import { connectForAnswers } from './http-answers.js';
 
 /**
  * Latency at a fixed offered load (an open loop). autocannon is a closed loop: every connection
@@ -59,9 +59,6 @@ interface Connection {
   releasedAt: number;
 }
 
-/** Bytes each socket reads into, reused for every read. */
-export const READ_BUFFER_BYTES = 16 * 1024;
-
 export async function paced(options: PacedOptions): Promise<PacedResult> {
   const total = Math.max(1, Math.floor((options.rate * options.durationMs) / 1000));
   const latencies = new Float64Array(total);
@@ -95,21 +92,9 @@ export async function paced(options: PacedOptions): Promise<PacedResult> {
       () =>
         new Promise<Connection>((resolve, reject) => {
           const connection: Connection = { socket: undefined as unknown as Socket, releasedAt: 0 };
-          const reader = new AnswerReader((status, bytes, start, end) =>
+          const socket = connectForAnswers(options.port, (status, bytes, start, end) =>
             answer(connection, status, bytes, start, end),
           );
-          const socket = connect({
-            port: options.port,
-            host: '127.0.0.1',
-            noDelay: true,
-            onread: {
-              buffer: Buffer.alloc(READ_BUFFER_BYTES),
-              callback: (count: number, buffer: Uint8Array) => {
-                reader.feed(buffer as Buffer, count);
-                return true;
-              },
-            },
-          });
           connection.socket = socket;
           socket.once('connect', () => resolve(connection));
           socket.once('error', reject);
