@@ -11,9 +11,9 @@ import type { Step } from './lib/steps.js';
  *
  * Why not autocannon here: logins are compared with the argon2id probe, which has the machine to
  * itself, so every cycle the load generator takes from the two cores is counted against Anvil.
- * autocannon took 0.27–0.46 ms of the runner's CPU per zero-page login (0.4–0.65 ms per journey),
- * as much as a third of all Anvil did besides hashing; this client takes 0.10–0.18 ms (the same
- * minutes, alternating). It is lean the way bench/paced.ts is: requests without a per-login part
+ * autocannon took 0.22–0.49 ms of the runner's CPU per zero-page login (0.35–0.49 ms per journey),
+ * up to a third of all Anvil did besides hashing; this client takes 0.10–0.24 ms (0.26–0.32), the
+ * same minutes, alternating (bench/README.md). It is lean the way bench/paced.ts is: requests without a per-login part
  * are encoded once, each socket reads into one buffer of its own, answers are framed on the bytes
  * (bench/http-answers.ts). A body becomes a string only to be checked, as autocannon hands it.
  *
@@ -35,7 +35,7 @@ export interface ClosedResult {
   failures: number;
   /** Each completing step's latency in ms (from its send), in the order answered. */
   latenciesMs: Float64Array;
-  /** `performance.now()` at the first send and at the last answer. */
+  /** `performance.now()` when the loop began (before connecting) and at the last answer. */
   startedAt: number;
   lastAnswerAt: number;
 }
