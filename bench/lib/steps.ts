@@ -30,15 +30,9 @@ export const SESSION_MARKERS: Record<string, string> = {
   logout: 'Successfully logged out',
 };
 
-export const SESSION_ACTIONS: Record<string, (body: string) => boolean> = Object.fromEntries(
-  Object.entries(SESSION_MARKERS).map(([action, marker]) => [
-    action,
-    (body: string) => body.includes(marker),
-  ]),
-);
-
 export function sessionSteps(action: string, next: () => string, target: Target): Step[] {
-  const accept = SESSION_ACTIONS[action] ?? (() => false);
+  const marker = SESSION_MARKERS[action];
+  const accept = (body: string) => marker !== undefined && body.includes(marker);
   return [
     {
       request: {
