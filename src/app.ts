@@ -45,10 +45,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     queryProperties: config.session.queryProperties,
     quota: config.session.quota,
   });
+  const log = options.logger || pino({ level: 'silent' });
   const sessions = new SessionService({
     store: stores.sessions,
     clock,
     updateFrequencySeconds: config.session.latestAccessTimeUpdateFrequencySeconds,
+    onTouchError: (error) => log.warn({ err: error }, "could not record a session's latest access time"),
   });
   const identities = new IdentityService({ store: stores.identities, hasher: options.hasher, clock });
   const journeySecret =
@@ -69,7 +71,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     trees,
     nodeServices: { identities, lockouts: stores.lockouts, clock },
   });
-  const log = options.logger || pino({ level: 'silent' });
   const services: Services = {
     config,
     log,

@@ -95,6 +95,8 @@ export async function startServer(
     closing ??= (async () => {
       clearInterval(sweeper);
       await app.close();
+      // Idle-time writes answered before the close reach the store before it goes.
+      await services.sessions.settle();
       await release();
     })();
     return closing;

@@ -8,7 +8,7 @@ import type {
   RealmDefinition,
   RealmRegistry,
 } from '../../src/domain/realms/realm-registry.js';
-import type { Session } from '../../src/domain/sessions/session.js';
+import type { Session, StoredSession } from '../../src/domain/sessions/session.js';
 import { SessionService } from '../../src/domain/sessions/session-service.js';
 import type { QuotaAction } from '../../src/domain/sessions/store.js';
 import { MemorySessionStore } from '../../src/stores/memory/index.js';
@@ -169,7 +169,7 @@ describe('SessionService', () => {
     it('measures idle time from the latest recorded access', async () => {
       const { token, session } = await createDemo();
       clock.advanceMinutes(10);
-      const touched = await service.touch(session);
+      const touched = service.touch(session);
       expect(touched.latestAccessTime).toBe(start + 10 * MINUTE);
       clock.advance(30 * MINUTE - 1);
       expect(await service.resolve(token)).toBeDefined();
@@ -183,7 +183,7 @@ describe('SessionService', () => {
         clock.advanceMinutes(20);
         const live = await service.resolve(token);
         expect(live, `minute ${minute}`).toBeDefined();
-        await service.touch(live as Session);
+        service.touch(live as Session);
       }
       // Latest access at 100 min: idle would allow 130 min, the max session time stops at 120.
       clock.advance(20 * MINUTE - 1);
@@ -197,7 +197,7 @@ describe('SessionService', () => {
       let current = session;
       for (let i = 0; i < 4; i += 1) {
         clock.advanceMinutes(25);
-        current = await service.touch(current);
+        current = service.touch(current);
       }
       // 100 min after creation: min(100 + 30, 0 + 120) = 120.
       expect((await store.get(session.id))?.expiresAt).toBe(start + 120 * MINUTE);
@@ -209,7 +209,7 @@ describe('SessionService', () => {
       const { session } = await createDemo();
       for (const seconds of [0, 1, 30, 60]) {
         clock.advance(seconds * SECOND - (clock.now() - start));
-        const result = await service.touch(session);
+        const result = service.touch(session);
         expect(result.latestAccessTime, `${seconds} s`).toBe(start);
       }
       expect(store.count('touch')).toBe(0);
@@ -219,7 +219,7 @@ describe('SessionService', () => {
     it('writes once more than 60 s have passed, with the new expiry', async () => {
       const { session } = await createDemo();
       clock.advance(60 * SECOND + 1);
-      const touched = await service.touch(session);
+      const touched = service.touch(session);
       expect(touched.latestAccessTime).toBe(start + 60 * SECOND + 1);
       expect(store.count('touch')).toBe(1);
       const stored = await store.get(session.id);
@@ -230,30 +230,116 @@ describe('SessionService', () => {
     it('counts the next window from the recorded access', async () => {
       const { session } = await createDemo();
       clock.advanceSeconds(61);
-      const touched = await service.touch(session);
+      const touched = service.touch(session);
       clock.advanceSeconds(60);
-      expect((await service.touch(touched)).latestAccessTime).toBe(touched.latestAccessTime);
+      expect(service.touch(touched).latestAccessTime).toBe(touched.latestAccessTime);
       expect(store.count('touch')).toBe(1);
       clock.advance(1);
-      expect((await service.touch(touched)).latestAccessTime).toBe(clock.now());
+      expect(service.touch(touched).latestAccessTime).toBe(clock.now());
       expect(store.count('touch')).toBe(2);
     });
 
     it('follows a configured update frequency of 0: every later instant is written', async () => {
       const eager = new SessionService({ store, clock, updateFrequencySeconds: 0 });
       const { session } = await eager.create({ universalId: 'u', username: 'demo', realm: alpha });
-      expect((await eager.touch(session)).latestAccessTime).toBe(start);
+      expect(eager.touch(session).latestAccessTime).toBe(start);
       clock.advance(1);
-      expect((await eager.touch(session)).latestAccessTime).toBe(start + 1);
+      expect(eager.touch(session).latestAccessTime).toBe(start + 1);
     });
 
-    it('returns the unchanged session and does not recreate it when it was deleted meanwhile', async () => {
-      const { session } = await createDemo();
+    it('does not recreate a session deleted meanwhile, nor lay its new access time over nothing', async () => {
+      const { token, session } = await createDemo();
       await service.destroy(session);
       clock.advanceMinutes(5);
-      const result = await service.touch(session);
-      expect(result).toEqual(session);
+      expect(service.touch(session).latestAccessTime).toBe(clock.now());
+      await service.settle();
       expect(await store.get(session.id)).toBeUndefined();
+      expect(await service.resolve(token)).toBeUndefined();
+    });
+  });
+
+  describe('touch while the store is slow to write', () => {
+    /** A store whose idle-time writes wait until `release()` (and fail with `error`, if given). */
+    const slowWrites = () => {
+      const held: (() => void)[] = [];
+      let error: Error | undefined;
+      class SlowStore extends MemorySessionStore {
+        override touch(id: string, latestAccessTime: number, expires: number): Promise<boolean> {
+          return new Promise<boolean>((resolve, reject) => {
+            held.push(() => {
+              if (error) reject(error);
+              else resolve(super.touch(id, latestAccessTime, expires));
+            });
+          });
+        }
+      }
+      return {
+        store: recordCalls(new SlowStore()),
+        fail: (e: Error) => {
+          error = e;
+        },
+        release: () => {
+          for (const go of held.splice(0)) go();
+        },
+      };
+    };
+
+    it('answers at once; its own reads see the new time, and the window is written once', async () => {
+      const slow = slowWrites();
+      const svc = new SessionService({ store: slow.store, clock, updateFrequencySeconds: 60 });
+      const { token, session } = await svc.create({ universalId: 'u', username: 'demo', realm: alpha });
+      clock.advanceSeconds(61);
+      const touched = svc.touch(session);
+      expect(touched.latestAccessTime).toBe(clock.now());
+      expect((await slow.store.get(session.id))?.latestAccessTime).toBe(start);
+
+      clock.advanceSeconds(5);
+      const seen = await svc.resolve(token);
+      expect(seen?.latestAccessTime).toBe(touched.latestAccessTime);
+      expect((seen as StoredSession).expiresAt).toBe(touched.latestAccessTime + 30 * MINUTE);
+      expect((await svc.byHandle(session.sessionHandle))?.latestAccessTime).toBe(touched.latestAccessTime);
+      expect((await svc.listForUser('u'))[0]?.latestAccessTime).toBe(touched.latestAccessTime);
+      expect((await svc.listInRealm('/alpha', 10))[0]?.latestAccessTime).toBe(touched.latestAccessTime);
+      svc.touch(seen as Session);
+      expect(slow.store.count('touch')).toBe(1);
+
+      // Past the session's old idle expiry, before the write lands: still live on this node.
+      clock.advance(session.latestAccessTime + 30 * MINUTE - clock.now());
+      expect(await svc.resolve(token)).toBeDefined();
+
+      let settled = false;
+      const settling = svc.settle().then(() => {
+        settled = true;
+      });
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      slow.release();
+      await settling;
+      expect((await slow.store.get(session.id))?.latestAccessTime).toBe(touched.latestAccessTime);
+      expect((await svc.resolve(token))?.latestAccessTime).toBe(touched.latestAccessTime);
+    });
+
+    it('reports a refused write, forgets its time, and writes again on the next use', async () => {
+      const slow = slowWrites();
+      const errors: unknown[] = [];
+      const svc = new SessionService({
+        store: slow.store,
+        clock,
+        updateFrequencySeconds: 60,
+        onTouchError: (error) => errors.push(error),
+      });
+      const { token, session } = await svc.create({ universalId: 'u', username: 'demo', realm: alpha });
+      clock.advanceSeconds(61);
+      svc.touch(session);
+      const refused = new Error('store unavailable');
+      slow.fail(refused);
+      slow.release();
+      await svc.settle();
+      expect(errors).toEqual([refused]);
+      const seen = await svc.resolve(token);
+      expect(seen?.latestAccessTime).toBe(start);
+      expect(svc.touch(seen as Session).latestAccessTime).toBe(clock.now());
+      expect(slow.store.count('touch')).toBe(2);
     });
   });
 
@@ -405,7 +491,7 @@ describe('SessionService', () => {
       clock.advanceMinutes(1);
       const b = await login(svc);
       clock.advanceMinutes(5);
-      const touchedA = await service.touch(a.session);
+      const touchedA = service.touch(a.session);
       expect(touchedA.latestAccessTime).toBe(clock.now());
       const c = await login(svc);
       return { a, b, c };

@@ -8,14 +8,14 @@ async function validate(ctx: ActionContext) {
   const target = await ctx.target();
   if (!target) return INVALID;
   const refresh = ctx.request.query.refresh;
-  const touched = refresh === 'false' ? target : await ctx.services.sessions.touch(target);
+  const touched = refresh === 'false' ? target : ctx.services.sessions.touch(target);
   return validView(touched);
 }
 
 async function refresh(ctx: ActionContext) {
   const target = await ctx.target();
   if (!target) return INVALID;
-  const touched = await ctx.services.sessions.touch(target);
+  const touched = ctx.services.sessions.touch(target);
   return refreshView(touched, ctx.services.clock.now());
 }
 
@@ -23,7 +23,7 @@ function info(reset: boolean) {
   return async function getSessionInfo(ctx: ActionContext) {
     const target = await ctx.target();
     if (!target) return INVALID;
-    const session = reset ? await ctx.services.sessions.touch(target) : target;
+    const session = reset ? ctx.services.sessions.touch(target) : target;
     const realm = ctx.services.realms.byPath(session.realm) ?? ctx.request.realm;
     return infoView(session, ctx.served, realm.session.queryProperties);
   };

@@ -29,7 +29,7 @@ async function isActive(ctx: ActionContext) {
   const target = await ctx.target();
   if (!target) return { active: false };
   if (single(ctx.request.query, 'refresh')?.toLowerCase() === 'true') {
-    await ctx.services.sessions.touch(target);
+    ctx.services.sessions.touch(target);
   }
   return { active: true };
 }
