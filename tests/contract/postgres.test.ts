@@ -159,6 +159,34 @@ await describeWithPostgres('PostgreSQL', () => {
       expect((await stores.sessions.get(session.id))?.latestAccessTime).toBe(session.latestAccessTime + 5000);
     });
 
+    it('writes idle-time updates one statement at a time: a stalled write holds one connection, not the pool', async () => {
+      const stores = await connect(3);
+      const sessions = Array.from({ length: 20 }, () => storedSession({ universalId: DEMO }));
+      for (const session of sessions) await stores.sessions.insert(session);
+      // Another client lets reads through but holds every UPDATE of the table.
+      const blocker = await adminPool().connect();
+      let touches: Promise<boolean>[] = [];
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query(`LOCK TABLE ${pg.escapeIdentifier(schema)}.sessions IN SHARE MODE`);
+        touches = sessions.map((s, i) => stores.sessions.touch(s.id, s.latestAccessTime + 1000 + i, s.expiresAt + 1000));
+        touches.push(stores.sessions.touch('no-such-session', T0, T0 + 60_000));
+        // Earlier than the one before it: the session keeps the later time.
+        const first = sessions[0] as (typeof sessions)[number];
+        touches.push(stores.sessions.touch(first.id, first.latestAccessTime + 1, first.expiresAt));
+        const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 5000));
+        const listed = await Promise.race([stores.sessions.listByUniversalId(DEMO), timeout]);
+        expect(listed, 'reads go on over the other pooled connections').toHaveLength(20);
+      } finally {
+        await blocker.query('COMMIT');
+        blocker.release();
+      }
+      expect(await Promise.all(touches)).toEqual([...sessions.map(() => true), false, true]);
+      for (const [i, s] of sessions.entries()) {
+        expect((await stores.sessions.get(s.id))?.latestAccessTime).toBe(s.latestAccessTime + 1000 + i);
+      }
+    });
+
     it('refuses a schema that a newer Anvil migrated', async () => {
       await (await connect()).close();
       await adminPool().query(

@@ -1,10 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
 import { inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
 import { VersionedSessionCache } from './session-cache.js';
+import { TouchBatches } from './touch-batches.js';
 
 /** The order of every listing: creation time, then id in byte order (as SQLite compares them). */
 const OLDEST_FIRST = 'ORDER BY creation_time, id COLLATE "C"';
@@ -16,6 +17,7 @@ export class PostgresSessionStore implements SessionStore {
   readonly #t: string;
   readonly #insertSql: string;
   readonly #cache: VersionedSessionCache | undefined;
+  readonly #touches: TouchBatches;
 
   /** `checks`: where the cache's version checks go (default `pool`); they go one at a time. */
   constructor(
@@ -25,6 +27,7 @@ export class PostgresSessionStore implements SessionStore {
   ) {
     this.#pool = pool;
     this.#t = tables.sessions;
+    this.#touches = new TouchBatches(pool, this.#t);
     const limit = options.cacheEntries ?? DEFAULT_PG_SESSION_CACHE_ENTRIES;
     // One index probe per id, whatever the batch's size: with `id = ANY($1)` the planner turned
     // batches of a few hundred ids into a sequential scan of the table (2.9 ms for 500 of 40,000
@@ -71,26 +74,12 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
-    // One round trip, one implicit transaction: the update moves the session forward only; the
-    // session counts as found when the update hit it or when it exists unchanged (already at or
-    // past that access). Its commit does not wait for the WAL to reach the disk
-    // (synchronous_commit off for this transaction only): these writes come with validate and
-    // refresh at up to one per session per window, and while a slow fsync holds them the pool
-    // runs out of connections and every request waits. A PostgreSQL crash may lose the last
-    // fraction of a second of them: a session then looks idle since its previous recorded
-    // access, as after a missed window. Logins, logouts and every other write stay synchronous.
-    // A simple query takes no parameters: the values are literals.
+    // Batched (touch-batches.ts). The cached entry stays while the write is out: until it commits
+    // the row's version is unchanged, and the reads it serves get the time from the session
+    // service meanwhile. Once written, the entry would fail its next check anyway: skip that query.
+    const found = await this.#touches.write(id, latestAccessTime, expiresAt);
     this.#cache?.forget(id);
-    const [key, at] = [pg.escapeLiteral(id), integer(latestAccessTime)];
-    const results = (await this.#pool.query(
-      `SET LOCAL synchronous_commit TO OFF;
-       WITH moved AS (
-         UPDATE ${this.#t} SET latest_access_time = ${at}, expires_at = ${integer(expiresAt)}
-         WHERE id = ${key} AND latest_access_time < ${at} RETURNING 1
-       )
-       SELECT EXISTS (SELECT 1 FROM moved) OR EXISTS (SELECT 1 FROM ${this.#t} WHERE id = ${key}) AS found`,
-    )) as unknown as pg.QueryResult<{ found: boolean }>[];
-    return results[1]?.rows[0]?.found === true;
+    return found;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -202,10 +191,4 @@ function toParams(s: StoredSession): unknown[] {
     s.expiresAt,
     JSON.stringify(s.properties),
   ];
-}
-
-/** A safe integer as an SQL literal (times in ms); anything else is a bug, not input. */
-function integer(value: number): string {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
-  return String(value);
 }
