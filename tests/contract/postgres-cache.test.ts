@@ -50,6 +50,32 @@ await describeWithPostgres('PostgreSQL session cache (row versions)', () => {
     });
   });
 
+  it('keeps the row its own touch wrote, with whatever another node changed before it', async () => {
+    const { a, b, table } = await pair();
+    const session = storedSession();
+    await b.sessions.insert(session);
+    await a.sessions.get(session.id);
+    await b.sessions.mergeProperties(session.id, { seen: 'by b' });
+    const at = session.latestAccessTime + 60_001;
+    expect(await a.sessions.touch(session.id, at, at + 30 * 60_000)).toBe(true);
+    expect(a.sessions.cachedSessions, 'the entry stays, not read again').toBe(1);
+    const cached = await a.sessions.get(session.id);
+    expect(cached).toEqual({
+      ...session,
+      latestAccessTime: at,
+      expiresAt: at + 30 * 60_000,
+      properties: { ...session.properties, seen: 'by b' },
+    });
+    // Still checked against the row: a later change anywhere is seen.
+    await admin.query(`UPDATE ${table} SET latest_access_time = latest_access_time + 1 WHERE id = $1`, [
+      session.id,
+    ]);
+    expect((await a.sessions.get(session.id))?.latestAccessTime).toBe(at + 1);
+    // A touch that moves nothing (the row is already later) drops the entry.
+    expect(await a.sessions.touch(session.id, at, at + 30 * 60_000)).toBe(true);
+    expect(a.sessions.cachedSessions).toBe(0);
+  });
+
   it('sees a change made by any client of the database, and a row that went away', async () => {
     const { a, b, table } = await pair();
     const session = storedSession();

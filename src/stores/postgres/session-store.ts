@@ -76,9 +76,10 @@ export class PostgresSessionStore implements SessionStore {
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
     // Batched (touch-batches.ts). The cached entry stays while the write is out: until it commits
     // the row's version is unchanged, and the reads it serves get the time from the session
-    // service meanwhile. Once written, the entry would fail its next check anyway: skip that query.
-    const found = await this.#touches.write(id, latestAccessTime, expiresAt);
-    this.#cache?.forget(id);
+    // service meanwhile. Then the entry becomes the row as written, with its new version.
+    const { found, written } = await this.#touches.write(id, latestAccessTime, expiresAt);
+    if (written) this.#cache?.replace(sessionFromRow(written), written.version);
+    else this.#cache?.forget(id);
     return found;
   }
 

@@ -1,13 +1,21 @@
 import pg from 'pg';
+import type { SessionRow } from '../rows.js';
+import { SESSION_COLUMNS } from './database.js';
 
 /** Sessions written by one statement at most; more wait for the next. */
 export const MAX_TOUCHES_PER_STATEMENT = 500;
+
+/** Whether the session exists, and the row as this write left it (when it moved the session). */
+export interface TouchOutcome {
+  found: boolean;
+  written?: SessionRow & { version: string };
+}
 
 interface Waiting {
   id: string;
   latestAccessTime: number;
   expiresAt: number;
-  resolve(found: boolean): void;
+  resolve(outcome: TouchOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -18,8 +26,9 @@ interface Waiting {
  * reads; and under load one round trip and one commit carry many.
  *
  * A statement is one transaction of one `UPDATE` per session, in id order (nodes that write the
- * same sessions lock them in the same order: no deadlock), each moving the session forward only,
- * and a final `SELECT` of the ids that exist. Its commit does not wait for the WAL to reach the
+ * same sessions lock them in the same order: no deadlock), each moving the session forward only
+ * and returning the row it wrote with its new version (a node's cache keeps it, instead of reading
+ * it again), and a final `SELECT` of the ids that exist. Its commit does not wait for the WAL to reach the
  * disk (`synchronous_commit` off for this transaction only): a PostgreSQL crash may lose the last
  * fraction of a second of them, and such a session looks idle since its previous recorded access,
  * as after a missed window. Several statements in one simple query take no parameters: the values
@@ -36,8 +45,8 @@ export class TouchBatches {
     this.#table = table;
   }
 
-  /** Moves the session's latest access forward; true when the session exists. */
-  write(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
+  /** Moves the session's latest access forward (never back). */
+  write(id: string, latestAccessTime: number, expiresAt: number): Promise<TouchOutcome> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id, latestAccessTime, expiresAt, resolve, reject });
       if (!this.#sending) this.#send();
@@ -50,8 +59,8 @@ export class TouchBatches {
     this.#sending = true;
     this.#statement(batch)
       .then(
-        (found) => {
-          for (const touch of batch) touch.resolve(found.has(touch.id));
+        (outcomes) => {
+          for (const touch of batch) touch.resolve(outcomes.get(touch.id) ?? { found: false });
         },
         (error: unknown) => {
           for (const touch of batch) touch.reject(error);
@@ -63,7 +72,7 @@ export class TouchBatches {
       });
   }
 
-  async #statement(batch: readonly Waiting[]): Promise<Set<string>> {
+  async #statement(batch: readonly Waiting[]): Promise<Map<string, TouchOutcome>> {
     // The latest time asked for each session (a node asks once per window; more is harmless).
     const latest = new Map<string, Waiting>();
     for (const touch of batch) {
@@ -75,7 +84,8 @@ export class TouchBatches {
       const touch = latest.get(id) as Waiting;
       const at = integer(touch.latestAccessTime);
       return `UPDATE ${this.#table} SET latest_access_time = ${at}, expires_at = ${integer(touch.expiresAt)}
-        WHERE id = ${pg.escapeLiteral(id)} AND latest_access_time < ${at}`;
+        WHERE id = ${pg.escapeLiteral(id)} AND latest_access_time < ${at}
+        RETURNING ${SESSION_COLUMNS}, xmin::text AS version`;
     });
     const list = ids.map((id) => pg.escapeLiteral(id)).join(', ');
     const results = (await this.#pool.query(
@@ -84,8 +94,17 @@ export class TouchBatches {
         ...updates,
         `SELECT id FROM ${this.#table} WHERE id IN (${list})`,
       ].join(';\n'),
-    )) as unknown as pg.QueryResult<{ id: string }>[];
-    return new Set(results[results.length - 1]?.rows.map((row) => row.id));
+    )) as unknown as pg.QueryResult[];
+    // Results: the SET, one per UPDATE (in `ids` order), the SELECT.
+    const outcomes = new Map<string, TouchOutcome>();
+    for (const row of (results[results.length - 1]?.rows ?? []) as { id: string }[]) {
+      outcomes.set(row.id, { found: true });
+    }
+    ids.forEach((id, i) => {
+      const written = results[i + 1]?.rows[0] as TouchOutcome['written'];
+      if (written) outcomes.set(id, { found: true, written });
+    });
+    return outcomes;
   }
 }
 
