@@ -169,7 +169,9 @@ await describeWithPostgres('PostgreSQL', () => {
       try {
         await blocker.query('BEGIN');
         await blocker.query(`LOCK TABLE ${pg.escapeIdentifier(schema)}.sessions IN SHARE MODE`);
-        touches = sessions.map((s, i) => stores.sessions.touch(s.id, s.latestAccessTime + 1000 + i, s.expiresAt + 1000));
+        touches = sessions.map((s, i) =>
+          stores.sessions.touch(s.id, s.latestAccessTime + 1000 + i, s.expiresAt + 1000),
+        );
         touches.push(stores.sessions.touch('no-such-session', T0, T0 + 60_000));
         // Earlier than the one before it: the session keeps the later time.
         const first = sessions[0] as (typeof sessions)[number];

@@ -68,7 +68,8 @@ export class VersionedSessionCache {
 
   /** This node wrote the session and has the row as written: the entry becomes it, if there is one. */
   replace(session: StoredSession, version: string): void {
-    if (this.#entries.has(session.id)) this.#entries.set(session.id, { session: freezeSession(session), version });
+    if (this.#entries.has(session.id))
+      this.#entries.set(session.id, { session: freezeSession(session), version });
   }
 
   /** This node changes the session: the entry would fail its next check anyway; skip that query. */
