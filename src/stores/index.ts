@@ -17,6 +17,7 @@ import { SqliteLockoutStore } from './sqlite/lockout-store.js';
 import { SqliteMetaStore } from './sqlite/meta-store.js';
 import { SqliteSessionStore } from './sqlite/session-store.js';
 import { SqliteUsedJourneyStore } from './sqlite/used-journey-store.js';
+import { WriteGate } from './sqlite/write-gate.js';
 
 export interface Stores {
   sessions: SessionStore;
@@ -47,15 +48,18 @@ export function createStores(location: StoreLocation): Stores {
     };
   }
   const db = openSqlite(location.kind === 'sqlite' ? { dataDir: location.dataDir } : { memory: true });
-  const checkpointer = location.kind === 'sqlite' ? new Checkpointer(db) : undefined;
+  // Every store of this connection writes through one gate, which the checkpointer holds.
+  const gate = new WriteGate();
+  const checkpointer = location.kind === 'sqlite' ? new Checkpointer(db, gate) : undefined;
   return {
     sessions: new SqliteSessionStore(db, {
       cacheEntries: location.kind === 'sqlite' ? location.sessionCacheEntries : undefined,
+      gate,
     }),
-    identities: new SqliteIdentityStore(db),
-    meta: new SqliteMetaStore(db),
-    usedJourneys: new SqliteUsedJourneyStore(db),
-    lockouts: new SqliteLockoutStore(db),
+    identities: new SqliteIdentityStore(db, gate),
+    meta: new SqliteMetaStore(db, gate),
+    usedJourneys: new SqliteUsedJourneyStore(db, gate),
+    lockouts: new SqliteLockoutStore(db, gate),
     description: location.kind === 'sqlite' ? `sqlite (${db.name})` : 'sqlite (in memory)',
     close: async () => {
       await checkpointer?.close();

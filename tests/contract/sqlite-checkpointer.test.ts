@@ -1,9 +1,23 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../src/stores/sqlite/checkpointer.js';
 import { openSqlite, type SqliteDatabase } from '../../src/stores/sqlite/database.js';
+import { SqliteMetaStore } from '../../src/stores/sqlite/meta-store.js';
+import { SqliteSessionStore } from '../../src/stores/sqlite/session-store.js';
+import { WriteGate } from '../../src/stores/sqlite/write-gate.js';
+import { storedSession } from './session-store.contract.js';
+
+/** A gate that counts how often it was held. */
+class CountingGate extends WriteGate {
+  holds = 0;
+  override hold(): void {
+    this.holds += 1;
+    super.hold();
+  }
+}
 
 describe('SQLite checkpoints run off the event loop', () => {
   let dir: string;
@@ -20,7 +34,7 @@ describe('SQLite checkpoints run off the event loop', () => {
     dir = mkdtempSync(join(tmpdir(), 'anvil-checkpoint-'));
     db = openSqlite({ dataDir: dir });
     // A long interval: only the explicit run() below checkpoints during the test.
-    checkpointer = new Checkpointer(db, 3_600_000);
+    checkpointer = new Checkpointer(db, new WriteGate(), { intervalMs: 3_600_000 });
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
     const file = join(dir, 'anvil.db');
@@ -41,7 +55,8 @@ describe('SQLite checkpoints run off the event loop', () => {
   it('under steady writes the log starts over once it is long, and its file is cut back', async () => {
     dir = mkdtempSync(join(tmpdir(), 'anvil-checkpoint-'));
     db = openSqlite({ dataDir: dir });
-    checkpointer = new Checkpointer(db, 3_600_000, 200);
+    const gate = new CountingGate();
+    checkpointer = new Checkpointer(db, gate, { intervalMs: 3_600_000, restartFrames: 200 });
     const wal = join(dir, 'anvil.db-wal');
     const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     let written = 0;
@@ -60,6 +75,9 @@ describe('SQLite checkpoints run off the event loop', () => {
     keepWriting();
     await checkpointer.run();
     writing = false;
+    // The restart held the gate (these writes bypass it) and let it go.
+    expect(gate.holds).toBe(1);
+    expect(gate.held).toBeUndefined();
     write();
 
     // The log started over: it holds only what was written since, and the file was cut back to
@@ -68,5 +86,76 @@ describe('SQLite checkpoints run off the event loop', () => {
     expect(state?.log).toBeLessThan(200);
     expect(statSync(wal).size).toBeLessThanOrEqual(200 * 4096);
     expect(db.prepare('SELECT count(*) AS n FROM meta').get()).toEqual({ n: written });
+  });
+  it('a restart that other readers keep waiting gives up soon and lets the writes go on', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anvil-checkpoint-'));
+    db = openSqlite({ dataDir: dir });
+    const gate = new CountingGate();
+    checkpointer = new Checkpointer(db, gate, { intervalMs: 3_600_000, restartFrames: 200 });
+    const meta = new SqliteMetaStore(db, gate);
+    // Another process's reader (here another connection) stays in a snapshot of the log.
+    const reader = new Database(join(dir, 'anvil.db'));
+    try {
+      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      for (let i = 0; i < 100; i += 1) insert.run(`a${i}`, 'v'.repeat(400));
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM meta').get();
+      for (let i = 0; i < 1000; i += 1) insert.run(`b${i}`, 'v'.repeat(400));
+
+      const started = performance.now();
+      await checkpointer.run();
+      // The restart was tried, found the reader, and let go after its short wait — not
+      // busy_timeout's 5 s.
+      expect(gate.holds).toBe(1);
+      expect(gate.held).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(2_000);
+      await expect(meta.getOrSet('after', 'x')).resolves.toBe('x');
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("a store's writes wait while the gate is held, then go on in order", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anvil-checkpoint-'));
+    db = openSqlite({ dataDir: dir });
+    const gate = new WriteGate();
+    const sessions = new SqliteSessionStore(db, { gate });
+    const meta = new SqliteMetaStore(db, gate);
+    const kept = storedSession();
+    const gone = storedSession();
+    await sessions.insert(kept);
+    await sessions.insert(gone);
+    const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').pluck();
+
+    gate.hold();
+    const order: string[] = [];
+    const track = <T>(name: string, work: Promise<T>) =>
+      work.then((value) => {
+        order.push(name);
+        return value;
+      });
+    const added = storedSession();
+    const writes = [
+      track('insert', sessions.insert(added)),
+      track('touch', sessions.touch(gone.id, gone.latestAccessTime + 60_000, gone.expiresAt + 60_000)),
+      track('delete', sessions.delete(gone.id)),
+      track('meta', meta.getOrSet('k', 'v')),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Nothing reached the database; reads still answer.
+    expect(order).toEqual([]);
+    expect(count.get()).toBe(2);
+    expect((await sessions.get(kept.id))?.id).toBe(kept.id);
+
+    gate.release();
+    const [, touched, deleted, value] = await Promise.all(writes);
+    // Deletes are committed together at the end of a turn, as ever: after the other writes.
+    expect(order).toEqual(['insert', 'touch', 'meta', 'delete']);
+    expect(touched).toBe(true);
+    expect(deleted).toBe(true);
+    expect(value).toBe('v');
+    expect(await sessions.get(gone.id)).toBeUndefined();
+    expect((await sessions.get(added.id))?.id).toBe(added.id);
+    expect(count.get()).toBe(2);
   });
 });

@@ -2,6 +2,7 @@ import type { StoredIdentity } from '../../domain/identity/identity.js';
 import type { IdentityStore } from '../../domain/identity/store.js';
 import { type IdentityRow, identityFromRow, identityToRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
+import { WriteGate } from './write-gate.js';
 
 export class SqliteIdentityStore implements IdentityStore {
   readonly #get;
@@ -10,8 +11,10 @@ export class SqliteIdentityStore implements IdentityStore {
   readonly #delete;
   readonly #list;
   readonly #count;
+  readonly #gate: WriteGate;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, gate = new WriteGate()) {
+    this.#gate = gate;
     this.#get = db.prepare<[string, string], IdentityRow>(
       'SELECT * FROM identities WHERE realm = ? AND username = ?',
     );
@@ -37,14 +40,17 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async insert(identity: StoredIdentity): Promise<boolean> {
+    await this.#gate.held;
     return this.#insert.run(identityToRow(identity)).changes > 0;
   }
 
   async update(identity: StoredIdentity): Promise<boolean> {
+    await this.#gate.held;
     return this.#update.run(identityToRow(identity)).changes > 0;
   }
 
   async delete(realm: string, username: string): Promise<boolean> {
+    await this.#gate.held;
     return this.#delete.run(realm, username).changes > 0;
   }
 

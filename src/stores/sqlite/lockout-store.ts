@@ -1,11 +1,14 @@
 import type { LockoutStore } from '../../domain/authn/lockout.js';
 import type { SqliteDatabase } from './database.js';
+import { WriteGate } from './write-gate.js';
 
 export class SqliteLockoutStore implements LockoutStore {
   readonly #increment;
   readonly #reset;
+  readonly #gate: WriteGate;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, gate = new WriteGate()) {
+    this.#gate = gate;
     this.#increment = db.prepare<[string, string], { failures: number }>(
       `INSERT INTO lockout_counters (realm, username, failures) VALUES (?, ?, 1)
        ON CONFLICT (realm, username) DO UPDATE SET failures = failures + 1 RETURNING failures`,
@@ -16,10 +19,12 @@ export class SqliteLockoutStore implements LockoutStore {
   }
 
   async increment(realm: string, username: string): Promise<number> {
+    await this.#gate.held;
     return (this.#increment.get(realm, username) as { failures: number }).failures;
   }
 
   async reset(realm: string, username: string): Promise<void> {
+    await this.#gate.held;
     this.#reset.run(realm, username);
   }
 }

@@ -4,6 +4,7 @@ import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { SessionCache } from './session-cache.js';
+import { WriteGate } from './write-gate.js';
 
 /** Parsed sessions kept in memory by default (about 1 KiB each). */
 export const DEFAULT_SESSION_CACHE_ENTRIES = 100_000;
@@ -22,8 +23,14 @@ export class SqliteSessionStore implements SessionStore {
   readonly #deleteMany: (ids: string[]) => boolean[];
   readonly #deleteExpired;
   readonly #cache: SessionCache;
+  readonly #gate: WriteGate;
 
-  constructor(db: SqliteDatabase, options: { cacheEntries?: number | undefined } = {}) {
+  /** `gate`: holds the writes back while the checkpointer needs the database (see WriteGate). */
+  constructor(
+    db: SqliteDatabase,
+    options: { cacheEntries?: number | undefined; gate?: WriteGate | undefined } = {},
+  ) {
+    this.#gate = options.gate ?? new WriteGate();
     this.#cache = new SessionCache(db, options.cacheEntries ?? DEFAULT_SESSION_CACHE_ENTRIES);
     this.#insert = db.prepare(
       `INSERT INTO sessions (id, secret_hash, session_handle, universal_id, username, realm, creation_time,
@@ -84,6 +91,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #insertWithQuota: (row: SessionRow, quota: Quota, now: number) => QuotaInsert;
 
   async insert(session: StoredSession): Promise<void> {
+    await this.#gate.held;
     this.#insert.run(sessionToRow(session));
     this.#cache.wrote();
     this.#cache.set({ ...session, properties: { ...session.properties } });
@@ -97,6 +105,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
+    await this.#gate.held;
     const changed = this.#touch.run(latestAccessTime, expiresAt, id, latestAccessTime).changes;
     if (changed > 0) {
       this.#cache.wrote();
@@ -123,6 +132,12 @@ export class SqliteSessionStore implements SessionStore {
 
   #pendingDeletes: PendingDelete[] = [];
   readonly #flushDeletes = () => {
+    const held = this.#gate.held;
+    if (held) {
+      // Deletes asked for meanwhile join this batch; none schedules a flush of its own.
+      void held.then(this.#flushDeletes);
+      return;
+    }
     const batch = this.#pendingDeletes;
     this.#pendingDeletes = [];
     let deleted: boolean[];
@@ -139,6 +154,7 @@ export class SqliteSessionStore implements SessionStore {
   };
 
   async deleteExpired(now: number, limit: number): Promise<number> {
+    await this.#gate.held;
     const removed = this.#deleteExpired.all(now, limit);
     if (removed.length > 0) this.#cache.wrote();
     for (const { id } of removed) this.#cache.delete(id);
@@ -146,6 +162,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async insertWithQuota(session: StoredSession, quota: Quota, now: number): Promise<QuotaInsert> {
+    await this.#gate.held;
     const result = this.#insertWithQuota(sessionToRow(session), quota, now);
     if (result.inserted) {
       this.#cache.wrote();
@@ -169,6 +186,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async deleteByUniversalId(universalId: string): Promise<number> {
+    await this.#gate.held;
     const removed = this.#deleteByUser.all(universalId);
     if (removed.length > 0) this.#cache.wrote();
     for (const { id } of removed) this.#cache.delete(id);
@@ -179,6 +197,7 @@ export class SqliteSessionStore implements SessionStore {
     id: string,
     changes: Readonly<Record<string, string>>,
   ): Promise<Readonly<Record<string, string>> | undefined> {
+    await this.#gate.held;
     const row = this.#mergeProperties.get(JSON.stringify(changes), id);
     if (!row) {
       this.#cache.delete(id);
