@@ -4,6 +4,7 @@ import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { SessionCache } from './session-cache.js';
+import { TurnBatch } from './turn-batch.js';
 import { WriteGate } from './write-gate.js';
 
 /** Parsed sessions kept in memory by default (about 1 KiB each). */
@@ -33,6 +34,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly #deleteExpired;
   readonly #cache: SessionCache;
   readonly #gate: WriteGate;
+  readonly #touches: TurnBatch<PendingTouch>;
+  readonly #deletes: TurnBatch<PendingDelete>;
 
   /** `gate`: holds the writes back while the checkpointer needs the database (see WriteGate). */
   constructor(
@@ -40,6 +43,8 @@ export class SqliteSessionStore implements SessionStore {
     options: { cacheEntries?: number | undefined; gate?: WriteGate | undefined } = {},
   ) {
     this.#gate = options.gate ?? new WriteGate();
+    this.#touches = new TurnBatch(this.#gate, this.#commitTouches);
+    this.#deletes = new TurnBatch(this.#gate, this.#commitDeletes);
     this.#cache = new SessionCache(db, options.cacheEntries ?? DEFAULT_SESSION_CACHE_ENTRIES);
     this.#insert = db.prepare(
       `INSERT INTO sessions (id, secret_hash, session_handle, universal_id, username, realm, creation_time,
@@ -126,27 +131,12 @@ export class SqliteSessionStore implements SessionStore {
    */
   touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      if (this.#pendingTouches.length === 0) setImmediate(this.#flushTouches);
-      this.#pendingTouches.push({ id, latestAccessTime, expiresAt, resolve, reject });
+      this.#touches.add({ id, latestAccessTime, expiresAt, resolve, reject });
     });
   }
 
-  #pendingTouches: PendingTouch[] = [];
-  readonly #flushTouches = () => {
-    const held = this.#gate.held;
-    if (held) {
-      void held.then(this.#flushTouches);
-      return;
-    }
-    const batch = this.#pendingTouches;
-    this.#pendingTouches = [];
-    let changed: boolean[];
-    try {
-      changed = this.#touchMany(batch);
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
+  readonly #commitTouches = (batch: PendingTouch[]): void => {
+    const changed = this.#touchMany(batch);
     if (changed.includes(true)) this.#cache.wrote();
     for (const [i, { id, latestAccessTime, expiresAt, resolve }] of batch.entries()) {
       if (changed[i]) {
@@ -168,28 +158,12 @@ export class SqliteSessionStore implements SessionStore {
   delete(id: string): Promise<boolean> {
     this.#cache.delete(id);
     return new Promise((resolve, reject) => {
-      if (this.#pendingDeletes.length === 0) setImmediate(this.#flushDeletes);
-      this.#pendingDeletes.push({ id, resolve, reject });
+      this.#deletes.add({ id, resolve, reject });
     });
   }
 
-  #pendingDeletes: PendingDelete[] = [];
-  readonly #flushDeletes = () => {
-    const held = this.#gate.held;
-    if (held) {
-      // Deletes asked for meanwhile join this batch; none schedules a flush of its own.
-      void held.then(this.#flushDeletes);
-      return;
-    }
-    const batch = this.#pendingDeletes;
-    this.#pendingDeletes = [];
-    let deleted: boolean[];
-    try {
-      deleted = this.#deleteMany(batch.map((pending) => pending.id));
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
+  readonly #commitDeletes = (batch: PendingDelete[]): void => {
+    const deleted = this.#deleteMany(batch.map((pending) => pending.id));
     // A read between the call and the commit may have cached the row again.
     for (const pending of batch) this.#cache.delete(pending.id);
     if (deleted.includes(true)) this.#cache.wrote();
