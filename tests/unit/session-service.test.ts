@@ -319,6 +319,32 @@ describe('SessionService', () => {
       expect((await svc.resolve(token))?.latestAccessTime).toBe(touched.latestAccessTime);
     });
 
+    it('a login under a quota waits for the idle-time writes under way, which move the ranking', async () => {
+      const slow = slowWrites();
+      const realms = realmsWithQuota({ limit: 2, action: 'DESTROY_NEXT_EXPIRING' });
+      const svc = new SessionService({ store: slow.store, clock, updateFrequencySeconds: 60 });
+      const login = () =>
+        svc.create({ universalId: 'u', username: 'demo', realm: realms.byPath('/alpha') as Realm });
+      const a = await login();
+      clock.advanceMinutes(1);
+      const b = await login();
+      clock.advanceMinutes(5);
+      // a's idle expiry moves past b's, but the store does not have it yet.
+      svc.touch(a.session);
+      let done = false;
+      const c = login().then((created) => {
+        done = true;
+        return created;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(done).toBe(false);
+      expect(slow.store.count('insertWithQuota')).toBe(2);
+      slow.release();
+      await c;
+      expect(await svc.resolve(b.token)).toBeUndefined();
+      expect(await svc.resolve(a.token)).toBeDefined();
+    });
+
     it('reports a refused write, forgets its time, and writes again on the next use', async () => {
       const slow = slowWrites();
       const errors: unknown[] = [];

@@ -84,6 +84,9 @@ export class SessionService {
     if (!quota) {
       await this.#store.insert(stored);
     } else {
+      // The store ranks the user's sessions by their expiry as stored: the idle-time writes
+      // under way land first (later ones do not hold the login up).
+      if (this.#writes.size > 0) await Promise.all([...this.#writes]);
       const result = await this.#store.insertWithQuota(stored, quota, now);
       if (!result.inserted) fail('SessionLimitReached');
     }
