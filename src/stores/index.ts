@@ -50,12 +50,18 @@ export function createStores(location: StoreLocation): Stores {
   const db = openSqlite(location.kind === 'sqlite' ? { dataDir: location.dataDir } : { memory: true });
   // Every store of this connection writes through one gate, which the checkpointer holds.
   const gate = new WriteGate();
-  const checkpointer = location.kind === 'sqlite' ? new Checkpointer(db, gate) : undefined;
+  const sessions = new SqliteSessionStore(db, {
+    cacheEntries: location.kind === 'sqlite' ? location.sessionCacheEntries : undefined,
+    gate,
+  });
+  const checkpointer =
+    location.kind === 'sqlite'
+      ? new Checkpointer(db, gate, {
+          onOwnCommit: (before, after) => sessions.unchangedBetween(before, after),
+        })
+      : undefined;
   return {
-    sessions: new SqliteSessionStore(db, {
-      cacheEntries: location.kind === 'sqlite' ? location.sessionCacheEntries : undefined,
-      gate,
-    }),
+    sessions,
     identities: new SqliteIdentityStore(db, gate),
     meta: new SqliteMetaStore(db, gate),
     usedJourneys: new SqliteUsedJourneyStore(db, gate),

@@ -26,26 +26,53 @@ import type { WriteGate } from './write-gate.js';
  * while the restart runs and go on when it is done. The worker gives a restart at most
  * `RESTART_WAIT_MS` to find the database free (another process writing or reading); failing
  * that, it tries again `RESTART_BACKOFF` intervals later.
+ *
+ * The first commit of a new log writes its header and syncs it (SQLite's guard against
+ * replaying stale frames after a power loss): 6–9 ms in the disk, measured, which on the serving
+ * connection stopped the event loop each time. SQLite starts the log over at the first write
+ * that finds it all copied, so the worker does the same restart, under the held gate, also
+ * when a passive pass has copied everything, and makes that first commit itself before letting
+ * the writes go: it rewrites the header's `application_id` with its own value, a change of no
+ * content. Its own commit then stays uncopied (a pass runs only after another connection has
+ * committed), so the serving connection's next write goes on in the same log.
+ *
+ * Another connection's commit empties the session cache (`data_version` changes); this one must
+ * not, so the serving connection reads `data_version` just before and just after it, each time
+ * while the worker holds the write lock, and the worker tells whether anyone else committed
+ * between its two locks. Only then is the pair passed to `onOwnCommit`, and the cache, if it had
+ * seen the first value, takes the second as seen.
  */
 export class Checkpointer {
   readonly #worker: Worker;
   readonly #db: SqliteDatabase;
   readonly #gate: WriteGate;
   readonly #pending = new Map<number, () => void>();
+  readonly #dataVersion;
+  readonly #onOwnCommit: ((before: number, after: number) => void) | undefined;
+  /** The serving connection's `data_version` just before the worker's commit (see above). */
+  #versionBefore: number | undefined;
   #next = 0;
   #closed = false;
 
   constructor(
     db: SqliteDatabase,
     gate: WriteGate,
-    options: { intervalMs?: number; restartFrames?: number } = {},
+    options: {
+      intervalMs?: number;
+      restartFrames?: number;
+      /** Told when the worker's commit after a restart changed `data_version` from `before` to `after`, and nothing else did. */
+      onOwnCommit?: (before: number, after: number) => void;
+    } = {},
   ) {
     const restartFrames = options.restartFrames ?? RESTART_FRAMES;
     this.#db = db;
     this.#gate = gate;
+    this.#onOwnCommit = options.onOwnCommit;
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     db.pragma('wal_autocheckpoint = 0');
     const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.pragma(`journal_size_limit = ${restartFrames * pageSize}`);
+    const journalSizeLimit = restartFrames * pageSize;
+    db.pragma(`journal_size_limit = ${journalSizeLimit}`);
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -53,25 +80,39 @@ export class Checkpointer {
         file: db.name,
         intervalMs: options.intervalMs ?? 1_000,
         restartFrames,
+        journalSizeLimit,
         restartWaitMs: RESTART_WAIT_MS,
         restartBackoff: RESTART_BACKOFF,
       },
     });
     this.#worker.unref();
-    this.#worker.on('message', (message: WorkerMessage) => {
-      if ('hold' in message) {
-        // Between two turns of the event loop no write of this connection is under way.
-        gate.hold();
-        this.#worker.postMessage({ held: true });
-      } else if ('release' in message) {
-        gate.release();
-      } else {
-        this.#pending.get(message.done)?.();
-        this.#pending.delete(message.done);
-      }
-    });
+    this.#worker.on('message', (message: WorkerMessage) => this.#receive(message));
     this.#worker.on('error', () => this.#fallBack());
     this.#worker.on('exit', () => this.#fallBack());
+  }
+
+  #receive(message: WorkerMessage): void {
+    if ('hold' in message) {
+      // Between two turns of the event loop no write of this connection is under way.
+      this.#gate.hold();
+      this.#worker.postMessage({ held: true });
+    } else if ('before' in message) {
+      this.#versionBefore = this.#db.open ? this.#dataVersion.get() : undefined;
+      this.#worker.postMessage({ read: true });
+    } else if ('after' in message) {
+      const before = this.#versionBefore;
+      this.#versionBefore = undefined;
+      if (message.after && before !== undefined && this.#db.open) {
+        this.#onOwnCommit?.(before, this.#dataVersion.get() as number);
+      }
+      this.#worker.postMessage({ read: true });
+    } else if ('release' in message) {
+      this.#versionBefore = undefined;
+      this.#gate.release();
+    } else {
+      this.#pending.get(message.done)?.();
+      this.#pending.delete(message.done);
+    }
   }
 
   /** Runs a checkpoint now (and the log's restart, if it is due) and resolves when it is done. */
@@ -105,7 +146,12 @@ export class Checkpointer {
   }
 }
 
-type WorkerMessage = { hold: true } | { release: true } | { done: number };
+type WorkerMessage =
+  | { hold: true }
+  | { before: true }
+  | { after: boolean }
+  | { release: true }
+  | { done: number };
 
 const require = createRequire(import.meta.url);
 
@@ -127,17 +173,44 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+db.pragma('synchronous = NORMAL');
+db.pragma('journal_size_limit = ' + workerData.journalSizeLimit);
+const dataVersion = db.prepare('PRAGMA data_version').pluck();
+const applicationId = db.prepare('PRAGMA application_id').pluck();
 let restarting = false;
 let skip = 0;
+// After a restart: 'written' (the header rewritten, uncommitted, the parent reading its
+// data_version), then 'locked' (committed, the write lock taken again, the parent reading again).
+let phase = 'idle';
+let versionInLock = 0;
 const waiting = [];
 const answer = () => {
   for (const id of waiting.splice(0)) parentPort.postMessage({ done: id });
 };
+const rollback = () => {
+  try {
+    if (db.inTransaction) db.exec('ROLLBACK');
+  } catch {}
+};
+const finish = () => {
+  rollback();
+  phase = 'idle';
+  restarting = false;
+  parentPort.postMessage({ release: true });
+  answer();
+};
+// data_version when the last checkpoint began: while it stays the same, no other connection has
+// committed since and there is nothing to copy but this worker's own commit, which stays in the
+// log so that the next write goes on from it (a log all copied is started over by the next write).
+let checkpointedAt;
 const checkpoint = () => {
   if (restarting) return;
-  const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+  const version = dataVersion.get();
+  if (version === checkpointedAt) return answer();
+  const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+  checkpointedAt = version;
   if (skip > 0) skip -= 1;
-  else if (log >= workerData.restartFrames) {
+  else if (log >= workerData.restartFrames || (log > 0 && checkpointed === log)) {
     restarting = true;
     parentPort.postMessage({ hold: true });
     return;
@@ -145,19 +218,42 @@ const checkpoint = () => {
   answer();
 };
 const restart = () => {
+  let reset = false;
   try {
     const [{ busy }] = db.pragma('wal_checkpoint(RESTART)');
     if (busy) skip = workerData.restartBackoff;
+    else reset = true;
   } catch {
     skip = workerData.restartBackoff;
   }
-  restarting = false;
-  parentPort.postMessage({ release: true });
-  answer();
+  if (!reset) return finish();
+  // The first commit of the new log, made here: its header is written and synced off the event loop.
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    versionInLock = dataVersion.get();
+    db.pragma('application_id = ' + applicationId.get());
+  } catch {
+    return finish();
+  }
+  phase = 'written';
+  parentPort.postMessage({ before: true });
+};
+const afterRead = () => {
+  if (phase !== 'written') return finish();
+  try {
+    db.exec('COMMIT');
+    db.exec('BEGIN IMMEDIATE');
+  } catch {
+    return finish();
+  }
+  phase = 'locked';
+  // Unchanged: no other connection committed between this lock and the previous one.
+  parentPort.postMessage({ after: dataVersion.get() === versionInLock });
 };
 setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message.held) return restart();
+  if (message.read) return afterRead();
   waiting.push(message.run);
   checkpoint();
 });

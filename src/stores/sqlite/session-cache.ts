@@ -57,6 +57,15 @@ export class SessionCache {
     return this.#entries.get(id);
   }
 
+  /**
+   * `data_version` went from `before` to `after` by a commit that changed no content (the
+   * checkpointer's, after it started the log over) and by nothing else: if this cache had seen
+   * `before`, it is as current at `after`, and keeps its entries.
+   */
+  unchangedBetween(before: number, after: number): void {
+    if (this.#seenVersion === before) this.#seenVersion = after;
+  }
+
   set(session: StoredSession): StoredSession {
     if (this.#limit === 0) return session;
     setBounded(this.#entries, this.#limit, session.id, freezeSession(session));

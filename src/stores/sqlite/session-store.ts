@@ -116,6 +116,11 @@ export class SqliteSessionStore implements SessionStore {
     this.#cache.set({ ...session, properties: { ...session.properties } });
   }
 
+  /** See SessionCache.unchangedBetween (the checkpointer's commit of no content). */
+  unchangedBetween(before: number, after: number): void {
+    this.#cache.unchangedBetween(before, after);
+  }
+
   async get(id: string): Promise<StoredSession | undefined> {
     const cached = this.#cache.get(id);
     if (cached) return cached;
