@@ -2,6 +2,13 @@ import pg from 'pg';
 import { sha256 } from '../../core/tokens.js';
 
 /**
+ * The width of the sessions' expiry buckets (ms): fixed by the migration that made the column,
+ * never to change. A session's bucket moves once per 10 minutes of extension, so with writes of
+ * the idle time once a minute (AM's default) about nine in ten leave it as it was.
+ */
+export const EXPIRY_BUCKET_MS = 600_000;
+
+/**
  * Schema changes, applied in order inside one transaction; `anvil_schema` records how many have
  * run. Append only: never edit a migration that has shipped. The tables mirror the SQLite ones
  * (src/stores/sqlite/database.ts); case-insensitive columns are compared and indexed as `lower(…)`,
@@ -41,6 +48,15 @@ export const migrations: readonly string[] = [
    CREATE INDEX used_journeys_expires_at ON used_journeys (expires_at);`,
   `CREATE TABLE lockout_counters (realm text NOT NULL, username text NOT NULL, failures integer NOT NULL);
    CREATE UNIQUE INDEX lockout_counters_key ON lockout_counters (lower(realm), lower(username));`,
+  // Idle-time writes change expires_at; while it was indexed, each one was a new row version
+  // with a new entry in all five indexes. The sweeper's index is now on a coarse bucket of it,
+  // which most of those writes leave as it was: they become HOT updates (no index entry, the
+  // new version on the same page, for which fillfactor leaves room). Adding the column rewrites
+  // the table once, under its lock (6 s for 500,000 sessions on the benchmark machine).
+  `ALTER TABLE sessions ADD COLUMN expiry_bucket bigint GENERATED ALWAYS AS (expires_at / ${EXPIRY_BUCKET_MS}) STORED;
+   CREATE INDEX sessions_expiry_bucket ON sessions (expiry_bucket);
+   DROP INDEX sessions_expires_at;
+   ALTER TABLE sessions SET (fillfactor = 85);`,
 ];
 
 /**

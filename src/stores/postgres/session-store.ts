@@ -3,7 +3,7 @@ import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
-import { inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
+import { EXPIRY_BUCKET_MS, inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
 import { VersionedSessionCache } from './session-cache.js';
 import { TouchBatches } from './touch-batches.js';
 
@@ -90,12 +90,15 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async deleteExpired(now: number, limit: number): Promise<number> {
+    // Through the bucket index, oldest buckets first: rows of the buckets before now's are all
+    // expired; of now's bucket (at most 10 minutes of expiries), those whose time has come.
     // SKIP LOCKED lets sweepers on several nodes share the work instead of queueing on the same rows.
     const { rowCount } = await this.#pool.query(
       `DELETE FROM ${this.#t} WHERE id IN (
-         SELECT id FROM ${this.#t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         SELECT id FROM ${this.#t} WHERE expiry_bucket <= $1 AND expires_at <= $2
+         ORDER BY expiry_bucket LIMIT $3 FOR UPDATE SKIP LOCKED
        )`,
-      [now, limit],
+      [Math.floor(now / EXPIRY_BUCKET_MS), now, limit],
     );
     return rowCount ?? 0;
   }
@@ -123,7 +126,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async getByHandle(sessionHandle: string): Promise<StoredSession | undefined> {
     const { rows } = await this.#pool.query<SessionRow>(
-      `SELECT * FROM ${this.#t} WHERE session_handle = $1`,
+      `SELECT ${SESSION_COLUMNS} FROM ${this.#t} WHERE session_handle = $1`,
       [sessionHandle],
     );
     return rows[0] ? sessionFromRow(rows[0]) : undefined;
@@ -131,7 +134,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async listByUniversalId(universalId: string): Promise<StoredSession[]> {
     const { rows } = await this.#pool.query<SessionRow>(
-      `SELECT * FROM ${this.#t} WHERE lower(universal_id) = lower($1) ${OLDEST_FIRST}`,
+      `SELECT ${SESSION_COLUMNS} FROM ${this.#t} WHERE lower(universal_id) = lower($1) ${OLDEST_FIRST}`,
       [universalId],
     );
     return rows.map(sessionFromRow);
@@ -139,7 +142,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async listByRealm(realm: string, now: number, limit: number): Promise<StoredSession[]> {
     const { rows } = await this.#pool.query<SessionRow>(
-      `SELECT * FROM ${this.#t} WHERE lower(realm) = lower($1) AND expires_at > $2 ${OLDEST_FIRST} LIMIT $3`,
+      `SELECT ${SESSION_COLUMNS} FROM ${this.#t} WHERE lower(realm) = lower($1) AND expires_at > $2 ${OLDEST_FIRST} LIMIT $3`,
       [realm, now, limit],
     );
     return rows.map(sessionFromRow);
