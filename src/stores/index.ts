@@ -55,11 +55,7 @@ export function createStores(location: StoreLocation): Stores {
     gate,
   });
   const checkpointer =
-    location.kind === 'sqlite'
-      ? new Checkpointer(db, gate, {
-          onOwnCommit: (before, after) => sessions.unchangedBetween(before, after),
-        })
-      : undefined;
+    location.kind === 'sqlite' ? new Checkpointer(db, gate, { ownCommit: sessions.ownCommit }) : undefined;
   return {
     sessions,
     identities: new SqliteIdentityStore(db, gate),

@@ -39,8 +39,9 @@ import type { WriteGate } from './write-gate.js';
  * Another connection's commit empties the session cache (`data_version` changes); this one must
  * not, so the serving connection reads `data_version` just before and just after it, each time
  * while the worker holds the write lock, and the worker tells whether anyone else committed
- * between its two locks. Only then is the pair passed to `onOwnCommit`, and the cache, if it had
- * seen the first value, takes the second as seen.
+ * between its two locks (`OwnCommitListener`). Until that is known the cache serves nothing from
+ * memory (a lookup in that window would see `data_version` moved); then, if it had seen the first
+ * value, it takes the second as seen and keeps its entries.
  */
 export class Checkpointer {
   readonly #worker: Worker;
@@ -48,9 +49,9 @@ export class Checkpointer {
   readonly #gate: WriteGate;
   readonly #pending = new Map<number, () => void>();
   readonly #dataVersion;
-  readonly #onOwnCommit: ((before: number, after: number) => void) | undefined;
-  /** The serving connection's `data_version` just before the worker's commit (see above). */
-  #versionBefore: number | undefined;
+  readonly #ownCommit: OwnCommitListener | undefined;
+  /** Whether the worker's commit is under way (between its `before` and its `after`). */
+  #committing = false;
   #next = 0;
   #closed = false;
 
@@ -60,14 +61,14 @@ export class Checkpointer {
     options: {
       intervalMs?: number;
       restartFrames?: number;
-      /** Told when the worker's commit after a restart changed `data_version` from `before` to `after`, and nothing else did. */
-      onOwnCommit?: (before: number, after: number) => void;
+      /** Told of the worker's commit after a restart (see OwnCommitListener). */
+      ownCommit?: OwnCommitListener | undefined;
     } = {},
   ) {
     const restartFrames = options.restartFrames ?? RESTART_FRAMES;
     this.#db = db;
     this.#gate = gate;
-    this.#onOwnCommit = options.onOwnCommit;
+    this.#ownCommit = options.ownCommit;
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     db.pragma('wal_autocheckpoint = 0');
     const pageSize = db.pragma('page_size', { simple: true }) as number;
@@ -97,22 +98,27 @@ export class Checkpointer {
       this.#gate.hold();
       this.#worker.postMessage({ held: true });
     } else if ('before' in message) {
-      this.#versionBefore = this.#db.open ? this.#dataVersion.get() : undefined;
-      this.#worker.postMessage({ read: true });
-    } else if ('after' in message) {
-      const before = this.#versionBefore;
-      this.#versionBefore = undefined;
-      if (message.after && before !== undefined && this.#db.open) {
-        this.#onOwnCommit?.(before, this.#dataVersion.get() as number);
+      if (this.#db.open) {
+        this.#committing = true;
+        this.#ownCommit?.begin(this.#dataVersion.get() as number);
       }
       this.#worker.postMessage({ read: true });
+    } else if ('after' in message) {
+      this.#endCommit(message.after && this.#db.open ? (this.#dataVersion.get() as number) : undefined);
+      this.#worker.postMessage({ read: true });
     } else if ('release' in message) {
-      this.#versionBefore = undefined;
+      this.#endCommit(undefined);
       this.#gate.release();
     } else {
       this.#pending.get(message.done)?.();
       this.#pending.delete(message.done);
     }
+  }
+
+  #endCommit(after: number | undefined): void {
+    if (!this.#committing) return;
+    this.#committing = false;
+    this.#ownCommit?.end(after);
   }
 
   /** Runs a checkpoint now (and the log's restart, if it is due) and resolves when it is done. */
@@ -140,10 +146,22 @@ export class Checkpointer {
   }
 
   #settle(): void {
+    this.#endCommit(undefined);
     this.#gate.release();
     for (const resolve of this.#pending.values()) resolve();
     this.#pending.clear();
   }
+}
+
+/**
+ * What the session cache of the serving connection needs to know of the worker's commit after a
+ * restart: `begin` with `data_version` just before it (the worker holds the write lock), `end`
+ * with `data_version` just after it when nothing else committed in between (the worker holds the
+ * lock again), or undefined when that is not known.
+ */
+export interface OwnCommitListener {
+  begin(before: number): void;
+  end(after: number | undefined): void;
 }
 
 type WorkerMessage =

@@ -26,6 +26,8 @@ export class SessionCache {
   readonly #peers: Set<WeakRef<SessionCache>> | undefined;
   readonly #self = new WeakRef(this);
   #seenVersion: number;
+  /** While the checkpointer commits: `data_version` just before (see ownCommitBegin). */
+  #ownCommit: { before: number } | undefined;
   #checkedThisTurn = false;
   readonly #nextTurn = () => {
     this.#checkedThisTurn = false;
@@ -43,7 +45,7 @@ export class SessionCache {
 
   /** The cached session, after dropping everything if another writer has committed since. */
   get(id: string): StoredSession | undefined {
-    if (this.#limit === 0) return undefined;
+    if (this.#limit === 0 || this.#ownCommit) return undefined;
     if (!this.#checkedThisTurn) {
       this.#checkedThisTurn = true;
       setImmediate(this.#nextTurn).unref();
@@ -58,12 +60,23 @@ export class SessionCache {
   }
 
   /**
-   * `data_version` went from `before` to `after` by a commit that changed no content (the
-   * checkpointer's, after it started the log over) and by nothing else: if this cache had seen
-   * `before`, it is as current at `after`, and keeps its entries.
+   * The checkpointer is about to commit a change of no content (after it started the log over);
+   * `before` is `data_version` now. Until it reports (`ownCommitEnd`), lookups read the database:
+   * a change of `data_version` meanwhile may be that commit alone or more, and is not yet known.
    */
-  unchangedBetween(before: number, after: number): void {
-    if (this.#seenVersion === before) this.#seenVersion = after;
+  ownCommitBegin(before: number): void {
+    this.#ownCommit = { before };
+  }
+
+  /**
+   * The checkpointer's commit is done. `after`: `data_version` now, when nothing else committed
+   * since `before`; then, if this cache had seen `before`, it is as current at `after` and keeps
+   * its entries. Undefined: unknown, and the next lookup checks as ever.
+   */
+  ownCommitEnd(after: number | undefined): void {
+    const pending = this.#ownCommit;
+    this.#ownCommit = undefined;
+    if (pending && after !== undefined && this.#seenVersion === pending.before) this.#seenVersion = after;
   }
 
   set(session: StoredSession): StoredSession {

@@ -2,6 +2,7 @@ import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
+import type { OwnCommitListener } from './checkpointer.js';
 import type { SqliteDatabase } from './database.js';
 import { SessionCache } from './session-cache.js';
 import { TurnBatch } from './turn-batch.js';
@@ -116,10 +117,11 @@ export class SqliteSessionStore implements SessionStore {
     this.#cache.set({ ...session, properties: { ...session.properties } });
   }
 
-  /** See SessionCache.unchangedBetween (the checkpointer's commit of no content). */
-  unchangedBetween(before: number, after: number): void {
-    this.#cache.unchangedBetween(before, after);
-  }
+  /** The checkpointer's commit of no content, for the session cache (see Checkpointer). */
+  readonly ownCommit: OwnCommitListener = {
+    begin: (before) => this.#cache.ownCommitBegin(before),
+    end: (after) => this.#cache.ownCommitEnd(after),
+  };
 
   async get(id: string): Promise<StoredSession | undefined> {
     const cached = this.#cache.get(id);
