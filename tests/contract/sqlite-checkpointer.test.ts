@@ -77,10 +77,12 @@ describe('SQLite checkpoints run off the event loop', () => {
 
     // Writes go on, one per turn of the event loop, while the worker checkpoints: some land
     // while it copies and syncs, so a passive checkpoint alone never finds the log all copied.
-    // Like the stores' writes, they wait while the gate is held.
+    // Like the stores' writes, they wait while the gate is held; they stop once it opens again
+    // (the worker may post its answer to run() a while after it let the gate go).
     let writing = true;
+    const restarted = () => gate.holds > 0 && gate.held === undefined;
     const keepWriting = async () => {
-      while (writing) {
+      while (writing && !restarted()) {
         await gate.held;
         write();
         await new Promise(setImmediate);
