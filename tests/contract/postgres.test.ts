@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations, openPostgres, type PostgresStores } from '../../src/stores/postgres/index.js';
+import { sessionParams } from '../../src/stores/postgres/session-store.js';
 import { describeIdentityStore } from './identity-store.contract.js';
 import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
@@ -143,20 +144,7 @@ await describeWithPostgres('PostgreSQL', () => {
             `INSERT INTO sessions (id, secret_hash, session_handle, universal_id, username, realm, creation_time,
                latest_access_time, max_idle_minutes, max_session_minutes, expires_at, properties)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-            [
-              s.id,
-              s.secretHash,
-              s.sessionHandle,
-              s.universalId,
-              s.username,
-              s.realm,
-              s.creationTime,
-              s.latestAccessTime,
-              s.maxIdleMinutes,
-              s.maxSessionMinutes,
-              s.expiresAt,
-              JSON.stringify(s.properties),
-            ],
+            sessionParams(s),
           );
         }
         await client.query('COMMIT');

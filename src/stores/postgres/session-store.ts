@@ -51,7 +51,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async insert(session: StoredSession): Promise<void> {
-    await this.#pool.query(prepared(this.#insertSql, toParams(session)));
+    await this.#pool.query(prepared(this.#insertSql, sessionParams(session)));
   }
 
   /** For operations and tests: sessions held in memory (none when the cache is off). */
@@ -119,7 +119,7 @@ export class PostgresSessionStore implements SessionStore {
       if (evicted.length > 0) {
         await client.query(`DELETE FROM ${this.#t} WHERE id = ANY($1::text[])`, [evicted]);
       }
-      await client.query(this.#insertSql, toParams(session));
+      await client.query(this.#insertSql, sessionParams(session));
       return { inserted: true, evicted };
     });
   }
@@ -180,7 +180,8 @@ async function lockUser(client: pg.PoolClient, universalId: string): Promise<voi
   await client.query('SELECT pg_advisory_xact_lock(hashtext(lower($1)))', [universalId]);
 }
 
-function toParams(s: StoredSession): unknown[] {
+/** The insert's parameters, in the order of its columns. */
+export function sessionParams(s: StoredSession): unknown[] {
   return [
     s.id,
     s.secretHash,
