@@ -50,8 +50,6 @@ export class Checkpointer {
   readonly #pending = new Map<number, () => void>();
   readonly #dataVersion;
   readonly #ownCommit: OwnCommitListener | undefined;
-  /** Whether the worker's commit is under way (between its `before` and its `after`). */
-  #committing = false;
   #next = 0;
   #closed = false;
 
@@ -98,27 +96,18 @@ export class Checkpointer {
       this.#gate.hold();
       this.#worker.postMessage({ held: true });
     } else if ('before' in message) {
-      if (this.#db.open) {
-        this.#committing = true;
-        this.#ownCommit?.begin(this.#dataVersion.get() as number);
-      }
+      if (this.#db.open) this.#ownCommit?.begin(this.#dataVersion.get() as number);
       this.#worker.postMessage({ read: true });
     } else if ('after' in message) {
-      this.#endCommit(message.after && this.#db.open ? (this.#dataVersion.get() as number) : undefined);
+      this.#ownCommit?.end(message.after && this.#db.open ? (this.#dataVersion.get() as number) : undefined);
       this.#worker.postMessage({ read: true });
     } else if ('release' in message) {
-      this.#endCommit(undefined);
+      this.#ownCommit?.end(undefined);
       this.#gate.release();
     } else {
       this.#pending.get(message.done)?.();
       this.#pending.delete(message.done);
     }
-  }
-
-  #endCommit(after: number | undefined): void {
-    if (!this.#committing) return;
-    this.#committing = false;
-    this.#ownCommit?.end(after);
   }
 
   /** Runs a checkpoint now (and the log's restart, if it is due) and resolves when it is done. */
@@ -146,7 +135,7 @@ export class Checkpointer {
   }
 
   #settle(): void {
-    this.#endCommit(undefined);
+    this.#ownCommit?.end(undefined);
     this.#gate.release();
     for (const resolve of this.#pending.values()) resolve();
     this.#pending.clear();
@@ -157,7 +146,8 @@ export class Checkpointer {
  * What the session cache of the serving connection needs to know of the worker's commit after a
  * restart: `begin` with `data_version` just before it (the worker holds the write lock), `end`
  * with `data_version` just after it when nothing else committed in between (the worker holds the
- * lock again), or undefined when that is not known.
+ * lock again), or undefined when that is not known. `end` also comes without a `begin` (when the
+ * gate opens, when the worker stops): then it changes nothing.
  */
 export interface OwnCommitListener {
   begin(before: number): void;
