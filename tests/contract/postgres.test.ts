@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations, openPostgres, type PostgresStores } from '../../src/stores/postgres/index.js';
-import { sessionParams } from '../../src/stores/postgres/session-store.js';
+import { expiredSweep, sessionParams } from '../../src/stores/postgres/session-store.js';
 import { describeIdentityStore } from './identity-store.contract.js';
 import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
@@ -38,6 +38,15 @@ function opener<K extends 'sessions' | 'identities' | 'meta' | 'usedJourneys' | 
     };
   };
 }
+
+/** A node of `EXPLAIN (FORMAT JSON)`'s plan. */
+interface PlanNode {
+  'Index Name'?: string;
+  'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 await describeWithPostgres('PostgreSQL', () => {
   describeSessionStore('postgresql', opener('sessions'));
@@ -166,6 +175,43 @@ await describeWithPostgres('PostgreSQL', () => {
       );
       expect(rows.length).toBe(5);
       for (const { indexdef } of rows) expect(indexdef).not.toMatch(/expires_at|latest_access_time/);
+    });
+
+    it('sweeps by reading only the rows it removes, however many live sessions share the bucket', async () => {
+      const stores = await connect();
+      const now = T0 + 5 * 60_000;
+      // Two expired in the bucket before now's; 300 in now's bucket, 3 of them already expired.
+      const earlier = [T0 - 60_000, T0 - 1].map((expiresAt) => storedSession({ expiresAt }));
+      const current = Array.from({ length: 300 }, (_, i) =>
+        storedSession({ expiresAt: T0 + 60_000 * (i < 3 ? 1 : 6) + i }),
+      );
+      for (const s of [...earlier, ...current]) await stores.sessions.insert(s);
+      await adminPool().query(`ANALYZE ${pg.escapeIdentifier(schema)}.sessions`);
+      // The plan the sweep runs, executed and rolled back; index scans only, as on a big table.
+      const client = await adminPool().connect();
+      let plan: PlanNode;
+      try {
+        await client.query('BEGIN');
+        await client.query('SET LOCAL enable_seqscan = off');
+        await client.query('SET LOCAL enable_bitmapscan = off');
+        const sweep = expiredSweep(`${pg.escapeIdentifier(schema)}.sessions`, now, 1000);
+        const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
+          text: `EXPLAIN (ANALYZE, FORMAT JSON) ${sweep.text}`,
+          values: sweep.values,
+        });
+        plan = (rows[0]?.['QUERY PLAN'][0] as { Plan: PlanNode }).Plan;
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+      const scans = nodesOf(plan).filter((n) => n['Index Name'] === 'sessions_expiry_bucket');
+      expect(scans).toHaveLength(1);
+      expect(scans[0]?.['Actual Rows']).toBe(2);
+      expect(scans[0]?.['Rows Removed by Filter'] ?? 0).toBe(0);
+      // And the store's own sweep: the two now; now's bucket once it has ended (all expired by then).
+      expect(await stores.sessions.deleteExpired(now, 1000)).toBe(2);
+      expect((await stores.sessions.listByUniversalId(DEMO)).length).toBe(300);
+      expect(await stores.sessions.deleteExpired(T0 + 10 * 60_000, 1000)).toBe(300);
     });
 
     it('lets several nodes open a fresh schema at once (the advisory lock serialises the migrations)', async () => {

