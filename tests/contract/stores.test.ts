@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QuotaAction, QuotaInsert } from '../../src/domain/sessions/store.js';
+import { type QuotaAction, type QuotaInsert, SWEEP_LAG_MS } from '../../src/domain/sessions/store.js';
 import { createStores, type StoreLocation, type Stores } from '../../src/stores/index.js';
+import { sessionToRow } from '../../src/stores/rows.js';
+import { migrations as sqliteMigrations } from '../../src/stores/sqlite/database.js';
 import { describeIdentityStore, storedIdentity } from './identity-store.contract.js';
 import { describeLockoutStore } from './lockout-store.contract.js';
 import { describeMetaStore } from './meta-store.contract.js';
@@ -100,7 +103,8 @@ describe('SQLite on a data directory: data survives closing and reopening', () =
     const deleted = storedSession();
     const first = reopen();
     for (const s of [kept, touched, deleted]) await first.sessions.insert(s);
-    await first.sessions.touch(touched.id, touched.latestAccessTime + 90_000, touched.expiresAt + 90_000);
+    // Far enough for another expiry bucket than `kept`'s (a store may sweep by bucket).
+    await first.sessions.touch(touched.id, touched.latestAccessTime + 900_000, touched.expiresAt + 900_000);
     await first.sessions.delete(deleted.id);
     await first.close();
 
@@ -108,16 +112,61 @@ describe('SQLite on a data directory: data survives closing and reopening', () =
     expect(await second.sessions.get(kept.id)).toEqual(kept);
     expect(await second.sessions.get(touched.id)).toEqual({
       ...touched,
-      latestAccessTime: touched.latestAccessTime + 90_000,
-      expiresAt: touched.expiresAt + 90_000,
+      latestAccessTime: touched.latestAccessTime + 900_000,
+      expiresAt: touched.expiresAt + 900_000,
     });
     expect(await second.sessions.get(deleted.id)).toBeUndefined();
-    expect(await second.sessions.deleteExpired(kept.expiresAt, 10)).toBe(1);
+    expect(await second.sessions.deleteExpired(kept.expiresAt + SWEEP_LAG_MS, 10)).toBe(1);
     await second.close();
 
     const third = reopen();
     expect(await third.sessions.get(kept.id)).toBeUndefined();
     expect(await third.sessions.get(touched.id)).toBeDefined();
+  });
+
+  it('upgrades sessions stored before the expiry bucket index: kept, swept by bucket, idle-time writes index nothing', async () => {
+    // A file as the first four migrations left it, with two sessions in it.
+    mkdirSync(dataDir, { recursive: true });
+    const old = new Database(join(dataDir, 'anvil.db'));
+    const expired = storedSession({ expiresAt: Date.UTC(2026, 0, 1, 8, 59) });
+    const live = storedSession({ expiresAt: Date.UTC(2026, 0, 1, 9, 25) });
+    old.pragma('journal_mode = WAL');
+    old.transaction(() => {
+      for (const migration of sqliteMigrations.slice(0, 4)) old.exec(migration);
+      old.pragma('user_version = 4');
+      const insert = old.prepare(
+        `INSERT INTO sessions VALUES (@id, @secret_hash, @session_handle, @universal_id, @username, @realm,
+           @creation_time, @latest_access_time, @max_idle_minutes, @max_session_minutes, @expires_at, @properties)`,
+      );
+      for (const s of [expired, live]) insert.run(sessionToRow(s));
+    })();
+    old.close();
+
+    const stores = reopen();
+    expect(await stores.sessions.get(live.id)).toEqual(live);
+    expect(await stores.sessions.deleteExpired(Date.UTC(2026, 0, 1, 9, 0), 10)).toBe(1);
+    expect(await stores.sessions.get(expired.id)).toBeUndefined();
+    expect(await stores.sessions.get(live.id)).toEqual(live);
+    // No index of the sessions names a column an idle-time write changes (an expression over
+    // one has no column name); the sweeper's is the bucket's.
+    const check = new Database(join(dataDir, 'anvil.db'), { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(sqliteMigrations.length);
+      const indexes = check
+        .prepare<[], { name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'",
+        )
+        .all()
+        .map((i) => i.name);
+      expect(indexes).toContain('sessions_expiry_bucket');
+      for (const name of indexes) {
+        const columns = check.pragma(`index_info(${name})`) as { name: string | null }[];
+        for (const { name: column } of columns)
+          expect(['expires_at', 'latest_access_time']).not.toContain(column);
+      }
+    } finally {
+      check.close();
+    }
   });
 
   it('keeps identities, their updates and the case-insensitive uniqueness', async () => {

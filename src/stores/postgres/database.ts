@@ -1,12 +1,6 @@
 import pg from 'pg';
 import { sha256 } from '../../core/tokens.js';
-
-/**
- * The width of the sessions' expiry buckets (ms): fixed by the migration that made the column,
- * never to change. A session's bucket moves once per 10 minutes of extension, so with writes of
- * the idle time once a minute (AM's default) about nine in ten leave it as it was.
- */
-export const EXPIRY_BUCKET_MS = 600_000;
+import { EXPIRY_BUCKET_MS } from '../expiry-buckets.js';
 
 /**
  * Schema changes, applied in order inside one transaction; `anvil_schema` records how many have

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
+import { currentBucket } from '../expiry-buckets.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow } from '../rows.js';
-import { EXPIRY_BUCKET_MS, inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
+import { inTransaction, prepared, SESSION_COLUMNS, type Tables } from './database.js';
 import { VersionedSessionCache } from './session-cache.js';
 import { TouchBatches } from './touch-batches.js';
 
@@ -26,7 +27,7 @@ export function expiredSweep(table: string, now: number, limit: number): pg.Quer
        SELECT id FROM ${table} WHERE expiry_bucket < $1
        ORDER BY expiry_bucket LIMIT $2 FOR UPDATE SKIP LOCKED
      )`,
-    [Math.floor(now / EXPIRY_BUCKET_MS), limit],
+    [currentBucket(now), limit],
   );
 }
 

@@ -1,5 +1,6 @@
 import type { StoredSession } from '../../domain/sessions/session.js';
 import type { Quota, QuotaInsert, SessionStore } from '../../domain/sessions/store.js';
+import { currentBucket, EXPIRY_BUCKET_MS } from '../expiry-buckets.js';
 import { chooseEvictions } from '../quota.js';
 import { type SessionRow, sessionFromRow, sessionToRow } from '../rows.js';
 import type { OwnCommitListener } from './checkpointer.js';
@@ -59,7 +60,12 @@ export class SqliteSessionStore implements SessionStore {
     );
     this.#delete = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
     this.#deleteExpired = db.prepare<[number, number], { id: string }>(
-      'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING id',
+      // Through the bucket index (its expression, spelled the same), only buckets that have ended:
+      // every row there has expired, so a sweep reads what it deletes (SWEEP_LAG_MS).
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE expires_at / ${EXPIRY_BUCKET_MS} < ?
+         ORDER BY expires_at / ${EXPIRY_BUCKET_MS} LIMIT ?
+       ) RETURNING id`,
     );
     this.#exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?');
     this.#byHandle = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE session_handle = ?');
@@ -179,7 +185,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async deleteExpired(now: number, limit: number): Promise<number> {
     await this.#gate.held;
-    const removed = this.#deleteExpired.all(now, limit);
+    const removed = this.#deleteExpired.all(currentBucket(now), limit);
     if (removed.length > 0) this.#cache.wrote();
     for (const { id } of removed) this.#cache.delete(id);
     return removed.length;
