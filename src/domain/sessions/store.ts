@@ -11,7 +11,7 @@ export interface Quota {
 
 /**
  * How long after its expiry a store may still hold a session that sweeps have passed over
- * (`SessionStore.deleteExpired`): PostgreSQL sweeps whole 10-minute expiry buckets.
+ * (`SessionStore.deleteExpired`): the SQL stores sweep whole 10-minute expiry buckets.
  */
 export const SWEEP_LAG_MS = 600_000;
 
