@@ -199,7 +199,9 @@ await describeWithPostgres('PostgreSQL', () => {
           text: `EXPLAIN (ANALYZE, FORMAT JSON) ${sweep.text}`,
           values: sweep.values,
         });
-        plan = (rows[0]?.['QUERY PLAN'][0] as { Plan: PlanNode }).Plan;
+        const [explained] = rows;
+        if (!explained) throw new Error('EXPLAIN answered no row');
+        plan = explained['QUERY PLAN'][0].Plan;
       } finally {
         await client.query('ROLLBACK');
         client.release();
